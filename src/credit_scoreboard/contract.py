@@ -1,0 +1,226 @@
+"""The extract contract (CONTRACT.md section 1) as data.
+
+One place that names every entity, column, type and accepted value, so that the
+generator, the ingest rules and the data-quality suites cannot drift apart.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+SEGMENTS = ("Key accounts", "SME", "Public sector", "Retail")
+PAYMENT_TERMS_BASES = ("invoice_date", "end_of_month")
+DOCUMENT_TYPES = ("invoice", "credit_note")
+PAYMENT_METHODS = ("transfer", "direct_debit", "check", "card", "bill_of_exchange", "other")
+DISPUTE_REASONS = (
+    "delivery_not_made",
+    "wrong_price",
+    "not_ordered",
+    "billing_error",
+    "defective_goods",
+    "other",
+)
+DISPUTE_STATUSES = ("open", "resolved", "rejected")
+DISPUTE_OWNERS = ("sales", "logistics", "billing", "quality", "credit")
+DISPUTE_RESOLUTIONS = ("credit_note", "customer_paid", "written_off")
+CALL_CHANNELS = ("phone", "email", "letter", "visit", "formal_notice")
+CALL_STAGES = ("pre_due", "level_1", "level_2", "level_3", "formal_notice", "litigation")
+CALL_OUTCOMES = (
+    "promise_to_pay",
+    "payment_plan",
+    "already_paid",
+    "dispute_raised",
+    "callback_requested",
+    "refused",
+    "no_answer",
+    "voicemail",
+    "wrong_contact",
+)
+PROMISE_OUTCOMES = ("promise_to_pay", "payment_plan")
+
+
+@dataclass(frozen=True)
+class Column:
+    name: str
+    type: str  # text | decimal | int | date | timestamp | bool
+    required: bool = False
+    accepted_values: tuple[str, ...] | None = None
+
+
+@dataclass(frozen=True)
+class Entity:
+    name: str
+    key: str
+    columns: tuple[Column, ...]
+
+    @property
+    def column_names(self) -> tuple[str, ...]:
+        return tuple(column.name for column in self.columns)
+
+    @property
+    def required_columns(self) -> tuple[str, ...]:
+        return tuple(column.name for column in self.columns if column.required)
+
+
+CUSTOMERS = Entity(
+    "customers",
+    "customer_id",
+    (
+        Column("customer_id", "text", required=True),
+        Column("customer_name", "text", required=True),
+        Column("segment", "text", required=True),
+        Column("region", "text", required=True),
+        Column("country", "text"),
+        Column("business_unit", "text"),
+        Column("collector_id", "text"),
+        Column("credit_limit", "decimal"),
+        Column("payment_terms_days", "int"),
+        Column("payment_terms_basis", "text", accepted_values=PAYMENT_TERMS_BASES),
+    ),
+)
+
+INVOICES = Entity(
+    "invoices",
+    "document_id",
+    (
+        Column("document_id", "text", required=True),
+        Column("customer_id", "text", required=True),
+        Column("document_type", "text", required=True, accepted_values=DOCUMENT_TYPES),
+        Column("document_date", "date", required=True),
+        Column("due_date", "date", required=True),
+        Column("amount", "decimal", required=True),
+        Column("applies_to_document_id", "text"),
+        Column("currency", "text"),
+    ),
+)
+
+PAYMENTS = Entity(
+    "payments",
+    "payment_id",
+    (
+        Column("payment_id", "text", required=True),
+        Column("customer_id", "text", required=True),
+        Column("document_id", "text"),
+        Column("payment_date", "date", required=True),
+        Column("amount", "decimal", required=True),
+        Column("method", "text", accepted_values=PAYMENT_METHODS),
+    ),
+)
+
+DISPUTES = Entity(
+    "disputes",
+    "dispute_id",
+    (
+        Column("dispute_id", "text", required=True),
+        Column("document_id", "text", required=True),
+        Column("customer_id", "text", required=True),
+        Column("opened_date", "date", required=True),
+        Column("reason", "text", required=True, accepted_values=DISPUTE_REASONS),
+        Column("disputed_amount", "decimal", required=True),
+        Column("status", "text", required=True, accepted_values=DISPUTE_STATUSES),
+        Column("closed_date", "date"),
+        Column("owner", "text", accepted_values=DISPUTE_OWNERS),
+        Column("resolution", "text", accepted_values=DISPUTE_RESOLUTIONS),
+    ),
+)
+
+CALLS = Entity(
+    "calls",
+    "call_id",
+    (
+        Column("call_id", "text", required=True),
+        Column("customer_id", "text", required=True),
+        Column("collector_id", "text", required=True),
+        Column("call_time", "timestamp", required=True),
+        Column("channel", "text", accepted_values=CALL_CHANNELS),
+        Column("stage", "text", accepted_values=CALL_STAGES),
+        Column("right_party_contact", "bool"),
+        Column("outcome", "text", accepted_values=CALL_OUTCOMES),
+        Column("promised_amount", "decimal"),
+        Column("promised_date", "date"),
+        Column("document_id", "text"),
+        Column("duration_seconds", "int"),
+    ),
+)
+
+# Load order matters: later entities are checked against the keys of earlier ones.
+ENTITIES: dict[str, Entity] = {
+    entity.name: entity for entity in (CUSTOMERS, INVOICES, PAYMENTS, DISPUTES, CALLS)
+}
+EXTRACT_EXTENSIONS = ("csv", "parquet", "xlsx")
+
+MARTS_COLUMNS: dict[str, tuple[str, ...]] = {
+    "aged_balance": (
+        "as_of_date", "customer_id", "document_id", "document_date", "due_date",
+        "days_past_due", "aging_bucket", "open_amount", "is_disputed", "segment",
+        "region", "country", "business_unit", "collector_id",
+    ),
+    "kpi_monthly": (
+        "as_of_date", "total_ar", "not_due_ar", "overdue_ar", "overdue_rate",
+        "sales_window", "dso_simple", "dso_countback", "best_possible_dso",
+        "average_days_delinquent", "dmp_days", "contract_terms_days",
+        "avg_days_beyond_terms", "cei", "disputed_ar", "dispute_weight",
+        "customers_over_limit", "over_limit_amount", "calls",
+        "right_party_contact_rate", "promise_rate", "promise_kept_rate", "financing_cost",
+    ),
+    "customer_profile": ("customer_id",),
+    "reminder_effectiveness": (
+        "calls", "right_party_contacts", "promises", "promised_amount", "promises_kept",
+        "kept_amount", "collected_7d", "collected_30d",
+    ),
+    "dispute_analysis": (
+        "opened", "closed", "open_count", "open_amount", "avg_resolution_days",
+        "share_of_overdue",
+    ),
+    "collection_worklist": (
+        "priority_rank", "customer_id", "overdue_amount", "oldest_days_past_due",
+        "promise_due", "open_disputes", "reason",
+    ),
+    "data_quality": ("check_name", "entity", "status", "observed_value", "checked_at"),
+}
+MARTS_COLUMNS["kpi_by_dimension"] = (
+    MARTS_COLUMNS["kpi_monthly"][:1] + ("dimension", "dimension_value")
+    + MARTS_COLUMNS["kpi_monthly"][1:]
+)
+KPI_DIMENSIONS = ("segment", "region", "country", "business_unit", "collector_id")
+AGING_BUCKETS = ("not_due", "1-30", "31-60", "61-90", "91-120", ">120", "unapplied")
+
+# DuckDB types of the raw tables: exact cents for amounts (DECIMAL, never float).
+DUCKDB_TYPES = {
+    "text": "VARCHAR",
+    "decimal": "DECIMAL(18, 2)",
+    "int": "INTEGER",
+    "date": "DATE",
+    "timestamp": "TIMESTAMP",
+    "bool": "BOOLEAN",
+}
+# Lineage kept on every loaded row: which file and row it came from, and when.
+LINEAGE_COLUMNS = (
+    ("source_file", "VARCHAR"),
+    ("source_row", "BIGINT"),
+    ("loaded_at", "TIMESTAMP"),
+)
+
+
+def raw_schema_ddl() -> list[str]:
+    """CREATE statements for the `raw` schema (CONTRACT.md section 2), idempotent."""
+    statements = ["create schema if not exists raw"]
+    for entity in ENTITIES.values():
+        columns = [f"{column.name} {DUCKDB_TYPES[column.type]}" for column in entity.columns]
+        columns += [f"{name} {sql_type}" for name, sql_type in LINEAGE_COLUMNS]
+        statements.append(
+            f"create table if not exists raw.{entity.name} (\n    "
+            + ",\n    ".join(columns)
+            + f",\n    primary key ({entity.key})\n)"
+        )
+    statements.append(
+        "create table if not exists raw.quarantine (\n"
+        "    entity VARCHAR, file_name VARCHAR, row_number BIGINT, row_text VARCHAR,\n"
+        "    rule VARCHAR, quarantined_at TIMESTAMP\n)"
+    )
+    statements.append(
+        "create table if not exists raw.load_log (\n"
+        "    file_name VARCHAR, entity VARCHAR, rows_read BIGINT, rows_loaded BIGINT,\n"
+        "    rows_quarantined BIGINT, checksum VARCHAR, loaded_at TIMESTAMP\n)"
+    )
+    return statements
