@@ -1,0 +1,302 @@
+"""The refresh: ingest -> raw checks -> dbt build -> mart checks -> publish.
+
+Every step works on a private *build* file next to the published warehouse. The build
+file starts as a copy of the published one (so raw history and the load log carry
+over) and replaces it with one `os.replace()` only after every step passed: readers
+never see a half-built warehouse, and a failed run leaves the last good one untouched
+(CONTRACT.md section 2).
+
+The step functions take and return plain paths and values, so the CLI (`run_pipeline`)
+and the Airflow DAG (one task per step) run exactly the same code.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import fcntl
+import json
+import os
+import shutil
+import time
+import uuid
+from collections.abc import Callable, Iterator
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import TypeVar
+
+import duckdb
+
+T = TypeVar("T")
+
+# Headline KPIs printed after a run and recorded in marts.pipeline_runs.
+HEADLINE_KPIS = (
+    "total_ar", "overdue_ar", "overdue_rate", "dso_simple", "dso_countback",
+    "best_possible_dso", "dmp_days", "cei", "dispute_weight",
+)
+
+
+class PipelineError(Exception):
+    """A run that did not publish. `str()` is the one-line reason: `step: problem`."""
+
+    def __init__(self, step: str, problem: str):
+        self.step = step
+        self.problem = " ".join(str(problem).split())  # one line, whatever the cause said
+        super().__init__(f"{step}: {self.problem}")
+
+
+@dataclass
+class RunSummary:
+    run_id: str
+    landing_dir: str
+    warehouse: str
+    as_of: str | None = None
+    rows_read: int = 0
+    rows_loaded: int = 0
+    rows_quarantined: int = 0
+    files_loaded: int = 0
+    files_skipped: int = 0
+    step_seconds: dict[str, float] = field(default_factory=dict)
+    headline: dict[str, float | None] = field(default_factory=dict)
+
+    def render(self) -> str:
+        lines = [
+            f"published {self.warehouse} (run {self.run_id}, as of {self.as_of})",
+            f"files: {self.files_loaded} loaded, {self.files_skipped} unchanged; rows: "
+            f"{self.rows_read} read = {self.rows_loaded} loaded + "
+            f"{self.rows_quarantined} quarantined",
+        ]
+        if self.headline:
+            kpis = ", ".join(
+                f"{name}={_format_number(value)}" for name, value in self.headline.items()
+            )
+            lines.append(f"latest month: {kpis}")
+        lines.append(
+            "timings: " + ", ".join(f"{step} {secs:.1f}s" for step, secs in self.step_seconds.items())
+        )
+        return "\n".join(lines)
+
+
+def _format_number(value: float | None) -> str:
+    return "NULL" if value is None else f"{value:,.2f}"
+
+
+def new_run_id() -> str:
+    return dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%S") + "-" + uuid.uuid4().hex[:6]
+
+
+def build_path_for(warehouse: Path, run_id: str) -> Path:
+    """The private build file: same folder as the published one, so os.replace is atomic."""
+    return warehouse.parent / f".{warehouse.name}.build-{run_id}"
+
+
+@contextlib.contextmanager
+def connect(database: Path, read_only: bool = False) -> Iterator[duckdb.DuckDBPyConnection]:
+    """A DuckDB connection that is always closed (Airflow runs every task in one process)."""
+    con = duckdb.connect(str(database), read_only=read_only)
+    try:
+        yield con
+    finally:
+        con.close()
+
+
+@contextlib.contextmanager
+def publisher_lock(warehouse: Path) -> Iterator[None]:
+    """One refresh at a time per warehouse; a second one fails at once instead of racing."""
+    warehouse.parent.mkdir(parents=True, exist_ok=True)
+    with open(warehouse.parent / f".{warehouse.name}.lock", "w") as lock_file:
+        try:
+            fcntl.flock(lock_file, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError as error:
+            raise PipelineError("lock", f"another refresh of {warehouse} is running") from error
+        yield
+
+
+def _step(name: str, action: Callable[[], T]) -> T:
+    """Run a step; any failure becomes a PipelineError naming the step, in one line."""
+    from credit_scoreboard.ingest import ExtractError
+    from credit_scoreboard.quality import QualityError
+    from credit_scoreboard.transform import TransformError
+
+    try:
+        return action()
+    except PipelineError:
+        raise
+    except (ExtractError, QualityError, TransformError) as error:
+        raise PipelineError(name, str(error)) from error
+    except duckdb.OutOfMemoryException as error:
+        raise PipelineError(name, f"out of memory: {error}") from error
+    except OSError as error:
+        raise PipelineError(name, f"{error.strerror or error} ({error.filename or ''})") from error
+    except duckdb.Error as error:
+        raise PipelineError(name, f"{type(error).__name__}: {error}") from error
+
+
+# --- steps -----------------------------------------------------------------------------
+
+
+def prepare_build(warehouse: Path, run_id: str, from_scratch: bool = False) -> Path:
+    """Start the build file from the published warehouse (or empty on the first run, or
+    when rebuilding history from a full set of extracts)."""
+    build_db = build_path_for(warehouse, run_id)
+    build_db.parent.mkdir(parents=True, exist_ok=True)
+    discard_build(build_db)
+    if warehouse.exists() and not from_scratch:
+        shutil.copyfile(warehouse, build_db)
+    return build_db
+
+
+def ingest(build_db: Path, landing_dir: Path):
+    """Load new or changed extracts into raw (quarantining bad rows). Returns IngestReport."""
+    from credit_scoreboard.ingest import load_landing
+
+    if not landing_dir.is_dir():
+        raise PipelineError("ingest", f"landing folder not found: {landing_dir}")
+    with connect(build_db) as con:
+        return load_landing(con, landing_dir)
+
+
+def validate_raw(build_db: Path, checked_at: dt.datetime) -> list:
+    """Great Expectations on the raw tables; a failed critical check stops the run."""
+    from credit_scoreboard import quality
+
+    with connect(build_db) as con:
+        results = quality.validate_raw(con, checked_at)
+        quality.record_results(con, results, checked_at)
+    quality.raise_on_critical(results)
+    return results
+
+
+def resolve_as_of(build_db: Path, as_of: dt.date | None) -> dt.date:
+    """The run's as-of date: the one asked for, else the latest date seen in the extracts."""
+    if as_of is not None:
+        return as_of
+    with connect(build_db, read_only=True) as con:
+        (latest,) = con.execute(
+            """
+            select greatest(
+                (select max(document_date) from raw.invoices),
+                (select max(payment_date) from raw.payments),
+                (select max(greatest(opened_date, coalesce(closed_date, opened_date)))
+                 from raw.disputes),
+                (select max(call_time)::date from raw.calls)
+            )
+            """
+        ).fetchone()
+    if latest is None:
+        raise PipelineError("as_of", "no dated rows were loaded: nothing to report on")
+    return latest
+
+
+def build_models(build_db: Path, as_of: dt.date, select: str | None = None) -> None:
+    """dbt build (models, seeds and dbt tests) of the whole project or one selection."""
+    from credit_scoreboard import transform
+
+    transform.build_models(build_db, as_of, select=select)
+
+
+def validate_marts(build_db: Path, checked_at: dt.datetime) -> list:
+    """Batch-level business checks on the marts; a failed critical check stops the run."""
+    from credit_scoreboard import quality
+
+    with connect(build_db) as con:
+        results = quality.validate_marts(con, checked_at)
+        quality.record_results(con, results, checked_at)
+    quality.raise_on_critical(results)
+    return results
+
+
+def headline_kpis(database: Path, as_of: dt.date) -> dict[str, float | None]:
+    columns = ", ".join(HEADLINE_KPIS)
+    with connect(database, read_only=True) as con:
+        row = con.execute(
+            f"select {columns} from marts.kpi_monthly where as_of_date = ?", [as_of]
+        ).fetchone()
+    if row is None:
+        return {}
+    return {name: None if value is None else float(value) for name, value in zip(HEADLINE_KPIS, row)}
+
+
+def record_run(build_db: Path, summary: RunSummary, started_at: dt.datetime) -> None:
+    """Keep one row per published run in marts.pipeline_runs (shown as freshness)."""
+    with connect(build_db) as con:
+        con.execute(
+            """
+            create table if not exists marts.pipeline_runs (
+                run_id VARCHAR, started_at TIMESTAMP, finished_at TIMESTAMP,
+                as_of_date DATE, landing_dir VARCHAR, rows_read BIGINT, rows_loaded BIGINT,
+                rows_quarantined BIGINT, summary JSON
+            )
+            """
+        )
+        con.execute(
+            "insert into marts.pipeline_runs values (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            [
+                summary.run_id, started_at, dt.datetime.now(dt.UTC).replace(tzinfo=None),
+                summary.as_of, summary.landing_dir, summary.rows_read, summary.rows_loaded,
+                summary.rows_quarantined, json.dumps(asdict(summary)),
+            ],
+        )
+
+
+def publish(build_db: Path, warehouse: Path) -> None:
+    """Atomically replace the published warehouse with the finished build file."""
+    # DuckDB checkpointed the file when the last connection closed; make it durable
+    # before the rename, and the rename durable after it.
+    with open(build_db, "rb") as build_file:
+        os.fsync(build_file.fileno())
+    os.replace(build_db, warehouse)
+    directory = os.open(warehouse.parent, os.O_RDONLY)
+    try:
+        os.fsync(directory)
+    finally:
+        os.close(directory)
+
+
+def discard_build(build_db: Path) -> None:
+    build_db.unlink(missing_ok=True)
+    Path(f"{build_db}.wal").unlink(missing_ok=True)
+
+
+# --- the whole run ---------------------------------------------------------------------
+
+
+def run_pipeline(
+    landing_dir: Path,
+    warehouse: Path,
+    as_of: dt.date | None = None,
+    run_id: str | None = None,
+    from_scratch: bool = False,
+) -> RunSummary:
+    """`credit-scoreboard run`: every step on a build file, published only if all pass."""
+    landing_dir, warehouse = Path(landing_dir), Path(warehouse)
+    run_id = run_id or new_run_id()
+    started_at = dt.datetime.now(dt.UTC).replace(tzinfo=None)
+    summary = RunSummary(run_id=run_id, landing_dir=str(landing_dir), warehouse=str(warehouse))
+
+    def timed(name: str, action: Callable[[], T]) -> T:
+        start = time.perf_counter()
+        result = _step(name, action)
+        summary.step_seconds[name] = round(time.perf_counter() - start, 3)
+        return result
+
+    with publisher_lock(warehouse):
+        build_db = timed("prepare", lambda: prepare_build(warehouse, run_id, from_scratch))
+        try:
+            report = timed("ingest", lambda: ingest(build_db, landing_dir))
+            summary.rows_read = report.rows_read
+            summary.rows_loaded = report.rows_loaded
+            summary.rows_quarantined = report.rows_quarantined
+            summary.files_loaded = sum(1 for file in report.files if not file.skipped)
+            summary.files_skipped = sum(1 for file in report.files if file.skipped)
+            timed("validate_raw", lambda: validate_raw(build_db, started_at))
+            run_as_of = timed("as_of", lambda: resolve_as_of(build_db, as_of))
+            summary.as_of = run_as_of.isoformat()
+            timed("dbt_build", lambda: build_models(build_db, run_as_of))
+            timed("validate_marts", lambda: validate_marts(build_db, started_at))
+            summary.headline = headline_kpis(build_db, run_as_of)
+            timed("record_run", lambda: record_run(build_db, summary, started_at))
+            timed("publish", lambda: publish(build_db, warehouse))
+        finally:
+            discard_build(build_db)
+    return summary
