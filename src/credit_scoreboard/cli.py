@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import logging
 import sys
 from pathlib import Path
 
@@ -57,6 +58,12 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
+    # Progress lines go to stderr so operators (and the fault-injection tests) see which
+    # step is running; the summary alone goes to stdout.
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s",
+                        stream=sys.stderr)
+    for noisy in ("great_expectations", "dbt", "py.warnings"):
+        logging.getLogger(noisy).setLevel(logging.WARNING)
     if args.command == "generate":
         from credit_scoreboard.generate import generate_landing
 

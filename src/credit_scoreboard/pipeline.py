@@ -16,6 +16,7 @@ import contextlib
 import datetime as dt
 import fcntl
 import json
+import logging
 import os
 import shutil
 import time
@@ -28,6 +29,7 @@ from typing import TypeVar
 import duckdb
 
 T = TypeVar("T")
+log = logging.getLogger("credit_scoreboard.pipeline")
 
 # Headline KPIs printed after a run and recorded in marts.pipeline_runs.
 HEADLINE_KPIS = (
@@ -275,9 +277,11 @@ def run_pipeline(
     summary = RunSummary(run_id=run_id, landing_dir=str(landing_dir), warehouse=str(warehouse))
 
     def timed(name: str, action: Callable[[], T]) -> T:
+        log.info("step %s started", name)
         start = time.perf_counter()
         result = _step(name, action)
         summary.step_seconds[name] = round(time.perf_counter() - start, 3)
+        log.info("step %s done in %.1fs", name, summary.step_seconds[name])
         return result
 
     with publisher_lock(warehouse):
