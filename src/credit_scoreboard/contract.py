@@ -203,7 +203,12 @@ LINEAGE_COLUMNS = (
 
 
 def raw_schema_ddl() -> list[str]:
-    """CREATE statements for the `raw` schema (CONTRACT.md section 2), idempotent."""
+    """CREATE statements for the `raw` schema (CONTRACT.md section 2), idempotent.
+
+    No primary keys: ingest upserts by delete + insert of each file's last row per key
+    (faster than index maintenance on a million rows), and the raw data-quality suite
+    checks that keys are unique and not null.
+    """
     statements = ["create schema if not exists raw"]
     for entity in ENTITIES.values():
         columns = [f"{column.name} {DUCKDB_TYPES[column.type]}" for column in entity.columns]
@@ -211,7 +216,7 @@ def raw_schema_ddl() -> list[str]:
         statements.append(
             f"create table if not exists raw.{entity.name} (\n    "
             + ",\n    ".join(columns)
-            + f",\n    primary key ({entity.key})\n)"
+            + "\n)"
         )
     statements.append(
         "create table if not exists raw.quarantine (\n"
@@ -221,6 +226,7 @@ def raw_schema_ddl() -> list[str]:
     statements.append(
         "create table if not exists raw.load_log (\n"
         "    file_name VARCHAR, entity VARCHAR, rows_read BIGINT, rows_loaded BIGINT,\n"
-        "    rows_quarantined BIGINT, checksum VARCHAR, loaded_at TIMESTAMP\n)"
+        "    rows_quarantined BIGINT, checksum VARCHAR, loaded_at TIMESTAMP,\n"
+        "    file_format VARCHAR, ignored_columns VARCHAR\n)"
     )
     return statements
