@@ -255,6 +255,27 @@ def publish(build_db: Path, warehouse: Path) -> None:
         os.close(directory)
 
 
+def published_version(warehouse: Path) -> str:
+    """Which published file this is (size and modification time; "" before the first publish)."""
+    if not warehouse.exists():
+        return ""
+    stat = warehouse.stat()
+    return f"{stat.st_size}:{stat.st_mtime_ns}"
+
+
+def publish_if_unchanged(build_db: Path, warehouse: Path, started_from: str) -> None:
+    """`publish` for a run whose steps run in separate processes (the Airflow DAGs), which
+    cannot hold `publisher_lock` from start to end: publish only if the warehouse is still
+    the version the build was copied from, so two runs never silently overwrite each other."""
+    with publisher_lock(warehouse):
+        if published_version(warehouse) != started_from:
+            raise PipelineError(
+                "publish", f"{warehouse} was published by another run since this one started; "
+                "run again",
+            )
+        publish(build_db, warehouse)
+
+
 def discard_build(build_db: Path) -> None:
     build_db.unlink(missing_ok=True)
     Path(f"{build_db}.wal").unlink(missing_ok=True)
