@@ -1,0 +1,45 @@
+-- grain: one row per as-of date D x invoice that is open at D or carries unapplied credit at D.
+with segments as (
+    select * from {{ ref('int_invoice_open_amount_segments') }}
+    -- settled invoices with nothing unapplied never reach the range join
+    where open_amount <> 0 or unapplied_amount <> 0
+),
+
+as_of_dates as (
+    select * from {{ ref('int_as_of_dates') }}
+),
+
+disputed_invoices as (
+    select distinct as_of_date, document_id from {{ ref('int_disputes_open_at_as_of_dates') }}
+),
+
+segments_at_as_of_dates as (
+    select
+        as_of_dates.as_of_date,
+        segments.customer_id,
+        segments.document_id,
+        segments.document_date,
+        segments.due_date,
+        segments.invoice_amount,
+        segments.open_amount,
+        segments.unapplied_amount
+    from segments
+    inner join as_of_dates
+        on segments.valid_from <= as_of_dates.as_of_date
+        and segments.valid_to > as_of_dates.as_of_date
+),
+
+final as (
+    select
+        segments_at_as_of_dates.*,
+        -- an invoice due exactly on D is not yet due (0 days past due)
+        segments_at_as_of_dates.as_of_date - segments_at_as_of_dates.due_date as days_past_due,
+        segments_at_as_of_dates.due_date < segments_at_as_of_dates.as_of_date as is_overdue,
+        disputed_invoices.document_id is not null as is_disputed
+    from segments_at_as_of_dates
+    left join disputed_invoices
+        on segments_at_as_of_dates.as_of_date = disputed_invoices.as_of_date
+        and segments_at_as_of_dates.document_id = disputed_invoices.document_id
+)
+
+select * from final

@@ -1,0 +1,59 @@
+-- grain: one row per as_of_date x open invoice, plus one row per as_of_date x customer with
+-- unapplied cash or credit notes (document_id null, aging_bucket 'unapplied').
+with open_items as (
+    select * from {{ ref('int_open_items_at_as_of_dates') }} where open_amount > 0
+),
+
+unapplied as (
+    select * from {{ ref('int_customer_unapplied_at_as_of_dates') }}
+),
+
+customers as (
+    select * from {{ ref('stg_erp__customers') }}
+),
+
+open_invoices as (
+    select
+        as_of_date,
+        customer_id,
+        document_id,
+        document_date,
+        due_date,
+        days_past_due,
+        {{ aging_bucket('days_past_due') }} as aging_bucket,
+        open_amount,
+        is_disputed
+    from open_items
+),
+
+unapplied_balances as (
+    select
+        as_of_date,
+        customer_id,
+        null as document_id,
+        null::date as document_date,
+        null::date as due_date,
+        null::integer as days_past_due,
+        'unapplied' as aging_bucket,
+        unapplied_amount as open_amount,
+        false as is_disputed
+    from unapplied
+),
+
+final as (
+    select
+        items.*,
+        customers.segment,
+        customers.region,
+        customers.country,
+        customers.business_unit,
+        customers.collector_id
+    from (
+        select * from open_invoices
+        union all
+        select * from unapplied_balances
+    ) as items
+    inner join customers on items.customer_id = customers.customer_id
+)
+
+select * from final

@@ -1,0 +1,100 @@
+"""The dbt runner: `dbt build` / `dbt docs generate` of dbt_project/ on one DuckDB file.
+
+dbt runs in-process (dbtRunner). Each call gets its own target/ and logs/ folders in a
+temporary directory, so that concurrent test runs on different files never share dbt's
+artifacts; the docs target is kept next to the database because the caller serves it.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import json
+import os
+import tempfile
+from collections.abc import Iterator
+from pathlib import Path
+
+from credit_scoreboard import settings
+
+
+class TransformError(Exception):
+    """A dbt run that did not succeed; `str()` names the failed nodes and the first error."""
+
+
+@contextlib.contextmanager
+def _dbt_environment(database: Path) -> Iterator[None]:
+    """The profile reads the database path from CREDIT_SCOREBOARD_DB; restore it afterwards."""
+    saved = {name: os.environ.get(name) for name in ("CREDIT_SCOREBOARD_DB", "DO_NOT_TRACK")}
+    os.environ["CREDIT_SCOREBOARD_DB"] = str(database)
+    os.environ["DO_NOT_TRACK"] = "1"
+    try:
+        yield
+    finally:
+        for name, value in saved.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
+
+
+def _invoke(command: list[str], database: Path, as_of: dt.date, vars: dict | None,
+            target_dir: Path) -> None:
+    from dbt.cli.main import dbtRunner  # 5 s import: only when a build is asked for
+
+    project_dir = str(settings.DBT_PROJECT_DIR)
+    dbt_vars = {**(vars or {}), "as_of_date": as_of.isoformat()}
+    args = [
+        *command,
+        "--project-dir", project_dir,
+        "--profiles-dir", project_dir,
+        "--target-path", str(target_dir / "target"),
+        "--log-path", str(target_dir / "logs"),
+        "--vars", json.dumps(dbt_vars),
+        "--log-level", "warn",
+        "--no-use-colors",
+    ]
+    with _dbt_environment(database):
+        result = dbtRunner().invoke(args)
+    if result.success:
+        return
+    raise TransformError(_failure_summary(command[0], result))
+
+
+def _failure_summary(command: str, result) -> str:
+    """One line: which nodes failed and the first error message."""
+    if result.exception is not None:
+        return f"dbt {command} failed: {' '.join(str(result.exception).split())}"
+    failed = [
+        node_result for node_result in getattr(result.result, "results", None) or []
+        if str(node_result.status) in ("error", "fail", "runtime error")
+    ]
+    if not failed:
+        return f"dbt {command} failed"
+    names = ", ".join(node_result.node.name for node_result in failed)
+    first_message = " ".join(str(failed[0].message or "").split())
+    return f"dbt {command} failed on {len(failed)} node(s): {names}. First error: {first_message}"
+
+
+def build_models(database: Path, as_of: dt.date, select: str | None = None,
+                 vars: dict | None = None) -> None:
+    """`dbt build` (seeds, models, tests) on `database` for the run's as-of date.
+
+    `select` narrows it to one selection (e.g. "path:models/staging") so that an Airflow DAG
+    can run one layer per task; `vars` overrides the KPI parameters of dbt_project.yml.
+    """
+    command = ["build"]
+    if select:
+        command += ["--select", select]
+    with tempfile.TemporaryDirectory(prefix="credit-scoreboard-dbt-") as work_dir:
+        _invoke(command, Path(database), as_of, vars, Path(work_dir))
+
+
+def generate_docs(database: Path, as_of: dt.date) -> Path:
+    """`dbt docs generate` on a built `database`; returns the target dir holding index.html,
+    manifest.json and catalog.json (kept next to the database, replaced on each call)."""
+    database = Path(database)
+    docs_dir = database.parent / f"{database.stem}_dbt_docs"
+    docs_dir.mkdir(parents=True, exist_ok=True)
+    _invoke(["docs", "generate"], database, as_of, None, docs_dir)
+    return docs_dir / "target"
