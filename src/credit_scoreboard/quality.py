@@ -1,0 +1,343 @@
+"""Data-quality checks with Great Expectations, run by the pipeline before publishing.
+
+GX has no working DuckDB data source here, so every checked quantity is computed in
+DuckDB SQL (a duplicate-key count, an orphan count, the largest gap between total AR
+and its split...) and GX validates one small DataFrame of those aggregates per suite:
+one suite per raw entity, one for the marts. Each check is one GX expectation on one
+aggregate column, with GX's severity `critical` or `warning`: a failed critical check
+blocks publishing (`raise_on_critical`), a failed warning-level one is reported as 'warn'.
+
+Suites are built in code (`raw_suite`, `marts_suite`); the GX file context lives in
+`settings.EXPECTATIONS_DIR` (suites, validation definitions and the config are
+committed; validation results and data docs go to `uncommitted/`). Every run appends
+its results to `marts.data_quality` for the dashboard's data-quality page.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from dataclasses import dataclass
+
+import duckdb
+
+from credit_scoreboard import settings
+from credit_scoreboard.contract import (
+    AGING_BUCKETS,
+    ENTITIES,
+    MARTS_COLUMNS,
+    PROMISE_OUTCOMES,
+)
+
+DATA_SOURCE = "credit_scoreboard"
+
+
+@dataclass(frozen=True)
+class Check:
+    """One checked quantity: an SQL aggregate and the range it must fall in."""
+
+    name: str
+    sql: str  # aggregate expression (raw checks: over `checked`, the entity's raw table)
+    min_value: float | None = None
+    max_value: float | None = None
+    critical: bool = True
+
+
+@dataclass
+class CheckResult:
+    check_name: str
+    entity: str
+    status: str  # 'pass' | 'fail' | 'warn'
+    observed_value: str
+    critical: bool
+
+
+class QualityError(Exception):
+    """Failed critical checks; `str()` names them on one line."""
+
+
+def _zero(name: str, sql: str, critical: bool = True) -> Check:
+    """A count of offending rows that must be 0."""
+    return Check(name, sql, 0, 0, critical)
+
+
+def _in_list(values) -> str:
+    return "(" + ", ".join(f"'{value}'" for value in values) + ")"
+
+
+def _unknown(column: str, target: str) -> str:
+    key = ENTITIES[target].key
+    return (f"count(*) filter (where {column} is not null and {column} not in "
+            f"(select {key} from raw.{target} where {key} is not null))")
+
+
+def raw_checks(entity_name: str) -> list[Check]:
+    """The checks of one raw entity: keys, accepted values, references, amounts, dates."""
+    entity = ENTITIES[entity_name]
+    key = entity.key
+    checks = [
+        # An empty customers or invoices table is a broken extract; the others may be empty.
+        Check("row_count", "count(*)", min_value=1,
+              critical=entity_name in ("customers", "invoices")),
+        _zero("null_keys", f"count(*) - count({key})"),
+        _zero("duplicate_keys", f"count({key}) - count(distinct {key})"),
+    ]
+    checks += [
+        _zero(f"{column.name}_not_accepted",
+              f"count(*) filter (where {column.name} not in {_in_list(column.accepted_values)})")
+        for column in entity.columns if column.accepted_values
+    ]
+    if "customer_id" in entity.column_names and entity_name != "customers":
+        checks.append(_zero("unknown_customers", _unknown("customer_id", "customers")))
+    if "document_id" in entity.column_names and entity_name not in ("invoices",):
+        checks.append(_zero("unknown_invoices", _unknown("document_id", "invoices")))
+    checks += ENTITY_CHECKS[entity_name]
+    # A high quarantine share means a broken export even if every loaded row is fine.
+    checks.append(Check(
+        "quarantined_share",
+        f"(select coalesce(sum(rows_quarantined) / nullif(sum(rows_read), 0), 0) "
+        f"from raw.load_log where entity = '{entity_name}')",
+        max_value=0.05, critical=False,
+    ))
+    return checks
+
+
+_INVOICE_OF = "(select {attribute} from raw.invoices i where i.document_id = checked.document_id)"
+ENTITY_CHECKS: dict[str, list[Check]] = {
+    "customers": [
+        _zero("negative_credit_limits", "count(*) filter (where credit_limit < 0)"),
+        _zero("payment_terms_out_of_range",
+              "count(*) filter (where payment_terms_days not between 0 and 365)"),
+    ],
+    "invoices": [
+        _zero("invoices_not_positive",
+              "count(*) filter (where document_type = 'invoice' and amount <= 0)"),
+        _zero("credit_notes_not_negative",
+              "count(*) filter (where document_type = 'credit_note' and amount >= 0)"),
+        _zero("due_before_document", "count(*) filter (where due_date < document_date)"),
+        # Dates far outside the book's life are typing errors (2204 for 2024).
+        Check("min_document_date_year", "year(min(document_date))", min_value=2000,
+              critical=False),
+        Check("max_document_date_year", "year(max(document_date))",
+              max_value=dt.date.today().year + 1, critical=False),
+    ],
+    "payments": [
+        _zero("payments_not_positive", "count(*) filter (where amount <= 0)"),
+        _zero("payments_of_another_customers_invoice",
+              "count(*) filter (where customer_id <> "
+              + _INVOICE_OF.format(attribute="customer_id") + ")"),
+        _zero("payments_before_invoice_date",
+              "count(*) filter (where payment_date < "
+              + _INVOICE_OF.format(attribute="document_date") + ")", critical=False),
+    ],
+    "disputes": [
+        _zero("disputed_amounts_not_positive", "count(*) filter (where disputed_amount <= 0)"),
+        _zero("disputed_above_invoice_amount",
+              "count(*) filter (where disputed_amount > abs("
+              + _INVOICE_OF.format(attribute="amount") + "))"),
+        _zero("closed_without_closed_date",
+              "count(*) filter (where status <> 'open' and closed_date is null)"),
+        _zero("closed_before_opened", "count(*) filter (where closed_date < opened_date)"),
+    ],
+    "calls": [
+        _zero("promises_without_amount_or_date",
+              f"count(*) filter (where outcome in {_in_list(PROMISE_OUTCOMES)} "
+              "and (promised_amount is null or promised_amount <= 0 or promised_date is null))"),
+        _zero("promised_before_call",
+              "count(*) filter (where promised_date < cast(call_time as date))"),
+        _zero("negative_durations", "count(*) filter (where duration_seconds < 0)"),
+    ],
+}
+
+
+def marts_checks() -> dict[str, list[Check]]:
+    """Batch-level business ranges on the marts, by mart (the frame's FROM clause)."""
+    return {
+        "kpi_monthly": [
+            Check("row_count", "count(*)", min_value=1),
+            _zero("duplicate_as_of_dates", "count(*) - count(distinct as_of_date)"),
+            # total_ar = not_due_ar + overdue_ar, within a cent
+            Check("max_ar_split_gap",
+                  "coalesce(max(abs(total_ar - not_due_ar - overdue_ar)), 0)", max_value=0.01),
+            # Unapplied cash can push overdue above the net balance: a warning, not a stop.
+            Check("min_overdue_rate", "coalesce(min(overdue_rate), 0)", min_value=0,
+                  critical=False),
+            Check("max_overdue_rate", "coalesce(max(overdue_rate), 0)", max_value=1,
+                  critical=False),
+            Check("min_dso_simple", "coalesce(min(dso_simple), 0)", min_value=0, critical=False),
+            Check("min_dso_countback", "coalesce(min(dso_countback), 0)", min_value=0,
+                  critical=False),
+            Check("min_best_possible_dso", "coalesce(min(best_possible_dso), 0)", min_value=0,
+                  critical=False),
+        ],
+        "aged_balance": [
+            Check("row_count", "count(*)", min_value=1),
+            _zero("aging_buckets_not_accepted",
+                  f"count(*) filter (where aging_bucket not in {_in_list(AGING_BUCKETS)})"),
+            # The buckets of a date sum to that date's total_ar (CONTRACT.md section 3).
+            Check("max_buckets_vs_total_ar_gap",
+                  """(select coalesce(max(abs(coalesce(buckets.amount, 0) - kpi.total_ar)), 0)
+                      from marts.kpi_monthly kpi left join (
+                          select as_of_date, sum(open_amount) as amount
+                          from marts.aged_balance group by as_of_date
+                      ) buckets using (as_of_date))""",
+                  max_value=0.01),
+        ],
+    }
+
+
+def _aggregates(con, table: str, checks: list[Check]):
+    """One row, one column per check, computed in DuckDB (exact DECIMALs become doubles
+    only after aggregation)."""
+    columns = ",\n    ".join(f"cast({check.sql} as DOUBLE) as {check.name}" for check in checks)
+    return con.execute(f"select\n    {columns}\nfrom {table} as checked").df()
+
+
+def _suite(name: str, checks: list[Check]):
+    import great_expectations as gx
+    import great_expectations.expectations as gxe
+
+    return gx.ExpectationSuite(name=name, expectations=[
+        gxe.ExpectColumnMaxToBeBetween(
+            column=check.name, min_value=check.min_value, max_value=check.max_value,
+            severity="critical" if check.critical else "warning",
+            meta={"check": check.name},
+        )
+        for check in checks
+    ])
+
+
+def raw_suite(entity_name: str):
+    """The ExpectationSuite of one raw entity (`raw_<entity>`)."""
+    return _suite(f"raw_{entity_name}", raw_checks(entity_name))
+
+
+def marts_suite(mart: str):
+    """The ExpectationSuite of one mart (`marts_<mart>`)."""
+    return _suite(f"marts_{mart}", marts_checks()[mart])
+
+
+def _context():
+    logging.getLogger("great_expectations").setLevel(logging.WARNING)
+    import great_expectations as gx
+
+    return gx.get_context(mode="file", context_root_dir=settings.EXPECTATIONS_DIR)
+
+
+def _validate(frames: dict[str, tuple[object, object, str]]) -> list[CheckResult]:
+    """Validate each (suite, DataFrame, entity) with GX; keep results and data docs."""
+    import great_expectations as gx
+
+    context = _context()
+    try:
+        source = context.data_sources.get(DATA_SOURCE)
+    except (KeyError, ValueError):
+        source = context.data_sources.add_pandas(DATA_SOURCE)
+    results = []
+    for name, (suite, frame, entity) in frames.items():
+        try:
+            asset = source.get_asset(name)
+        except LookupError:
+            asset = source.add_dataframe_asset(name)
+        try:
+            batch = asset.get_batch_definition("aggregates")
+        except (KeyError, ValueError):
+            batch = asset.add_batch_definition_whole_dataframe("aggregates")
+        suite = _saved_suite(context, suite)
+        definition = context.validation_definitions.add_or_update(
+            gx.ValidationDefinition(name=name, data=batch, suite=suite)
+        )
+        run = definition.run(batch_parameters={"dataframe": frame})
+        for outcome in run.results:
+            config = outcome.expectation_config
+            critical = config.severity == "critical"
+            status = "pass" if outcome.success else ("fail" if critical else "warn")
+            observed = _format(outcome.result.get("observed_value"))
+            results.append(CheckResult(config.meta["check"], entity, status, observed, critical))
+    context.build_data_docs()
+    return results
+
+
+def _saved_suite(context, suite):
+    """The stored suite, rewritten only when its expectations changed (GX gives every
+    expectation a new id on each save: saving unchanged suites would churn the repo)."""
+    def signature(any_suite):
+        return [(expectation.expectation_type, expectation.severity,
+                 expectation.configuration.kwargs, expectation.meta)
+                for expectation in any_suite.expectations]
+
+    try:
+        stored = context.suites.get(suite.name)
+    except Exception:  # GX raises its own DataContextError subclasses for a missing suite
+        return context.suites.add(suite)
+    if signature(stored) == signature(suite):
+        return stored
+    return context.suites.add_or_update(suite)
+
+
+def _format(value) -> str:
+    if value is None:
+        return ""
+    number = float(value)
+    return str(int(number)) if number.is_integer() else f"{number:.4f}"
+
+
+def validate_raw(con: duckdb.DuckDBPyConnection, checked_at: dt.datetime) -> list[CheckResult]:
+    """Run the raw suites (one per entity) on the loaded raw tables."""
+    frames = {
+        f"raw_{name}": (raw_suite(name), _aggregates(con, f"raw.{name}", raw_checks(name)), name)
+        for name in ENTITIES
+    }
+    return _validate(frames)
+
+
+def validate_marts(con: duckdb.DuckDBPyConnection, checked_at: dt.datetime) -> list[CheckResult]:
+    """Run the marts suites on marts.kpi_monthly and marts.aged_balance."""
+    missing = [
+        mart for mart in marts_checks()
+        if not con.execute(
+            "select count(*) from information_schema.tables "
+            "where table_schema = 'marts' and table_name = ?", [mart]
+        ).fetchone()[0]
+    ]
+    if missing:
+        return [CheckResult("table_exists", mart, "fail", "missing", True) for mart in missing]
+    frames = {
+        f"marts_{mart}": (marts_suite(mart), _aggregates(con, f"marts.{mart}", checks), mart)
+        for mart, checks in marts_checks().items()
+    }
+    return _validate(frames)
+
+
+def record_results(con: duckdb.DuckDBPyConnection, results: list[CheckResult],
+                   checked_at: dt.datetime) -> None:
+    """Append results to marts.data_quality (created when missing)."""
+    con.execute("create schema if not exists marts")
+    con.execute(
+        """
+        create table if not exists marts.data_quality (
+            check_name VARCHAR, entity VARCHAR, status VARCHAR, observed_value VARCHAR,
+            checked_at TIMESTAMP, suite VARCHAR, critical BOOLEAN
+        )
+        """
+    )
+    rows = [
+        (result.check_name, result.entity, result.status, result.observed_value, checked_at,
+         ("marts_" if result.entity in MARTS_COLUMNS else "raw_") + result.entity,
+         result.critical)
+        for result in results
+    ]
+    if rows:
+        con.executemany(
+            "insert into marts.data_quality (check_name, entity, status, observed_value, "
+            "checked_at, suite, critical) values (?, ?, ?, ?, ?, ?, ?)",
+            rows,
+        )
+
+
+def raise_on_critical(results: list[CheckResult]) -> None:
+    """QualityError naming every failed critical check: publishing must stop."""
+    failed = [f"{result.entity}.{result.check_name}={result.observed_value}"
+              for result in results if result.status == "fail"]
+    if failed:
+        raise QualityError(f"critical data-quality checks failed: {', '.join(failed)}")

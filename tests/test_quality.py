@@ -1,0 +1,163 @@
+"""Great Expectations suites on raw and marts (all GX tests live here: importing GX
+costs about 10 s). The GX file context is a temporary copy of the committed
+`expectations/` folder, so tests never write into the checkout."""
+
+from __future__ import annotations
+
+import datetime as dt
+import shutil
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from credit_scoreboard import quality, settings
+from credit_scoreboard.contract import MARTS_COLUMNS
+from credit_scoreboard.ingest import load_landing
+from tests.test_ingest_corpus import BASE, PAYMENT_HEADER, write_landing
+
+CHECKED_AT = dt.datetime(2024, 3, 1, 6, 0)
+
+
+@pytest.fixture(autouse=True)
+def expectations_dir(tmp_path: Path, monkeypatch) -> Path:
+    folder = tmp_path / "expectations"
+    shutil.copytree(settings.EXPECTATIONS_DIR, folder,
+                    ignore=shutil.ignore_patterns("uncommitted"))
+    monkeypatch.setattr(settings, "EXPECTATIONS_DIR", folder)
+    return folder
+
+
+def statuses(results) -> dict[tuple[str, str], tuple[str, str]]:
+    return {(result.entity, result.check_name): (result.status, result.observed_value)
+            for result in results}
+
+
+def loaded(tmp_path: Path, files: dict[str, str]) -> duckdb.DuckDBPyConnection:
+    landing = tmp_path / "landing"
+    landing.mkdir(exist_ok=True)
+    write_landing(landing, files, first_mtime=1_700_000_000)
+    con = duckdb.connect()
+    load_landing(con, landing)
+    return con
+
+
+def test_clean_raw_passes_and_results_are_recorded(tmp_path: Path, expectations_dir) -> None:
+    con = loaded(tmp_path, BASE | {"payments.csv": PAYMENT_HEADER
+                                   + "P1,C1,I1,2024-02-01,100,transfer\n"})
+    results = quality.validate_raw(con, CHECKED_AT)
+    quality.raise_on_critical(results)  # nothing critical failed
+    by_check = statuses(results)
+    assert by_check[("invoices", "duplicate_keys")] == ("pass", "0")
+    assert by_check[("customers", "row_count")] == ("pass", "2")
+    # no dispute or call extract: a warning, not a stop
+    assert by_check[("disputes", "row_count")] == ("warn", "0")
+    assert {result.entity for result in results} == {
+        "customers", "invoices", "payments", "disputes", "calls"}
+
+    quality.record_results(con, results, CHECKED_AT)
+    quality.record_results(con, quality.validate_raw(con, CHECKED_AT), CHECKED_AT)  # 2nd run
+    assert con.execute(
+        "select count(*), count(distinct check_name || entity) from marts.data_quality"
+    ).fetchone() == (2 * len(results), len(results))
+    assert con.execute(
+        "select status, observed_value, critical, suite from marts.data_quality "
+        "where entity = 'invoices' and check_name = 'unknown_customers' limit 1"
+    ).fetchone() == ("pass", "0", True, "raw_invoices")
+    assert (expectations_dir / "uncommitted" / "data_docs" / "local_site" / "index.html").exists()
+    assert list((expectations_dir / "uncommitted" / "validations").glob("raw_invoices/**/*.json"))
+
+
+def test_corrections_that_break_consistency_block_publishing(tmp_path: Path) -> None:
+    # Each row passed its own rules when loaded; a later correction of the invoice makes
+    # the loaded payment and dispute inconsistent, which only the raw suites can see.
+    con = loaded(tmp_path, BASE | {
+        "payments.csv": PAYMENT_HEADER + "P1,C1,I1,2024-02-01,100,transfer\n",
+        "disputes.csv": "dispute_id,document_id,customer_id,opened_date,reason,"
+                        "disputed_amount,status\nS1,I1,C1,2024-02-01,wrong_price,900,open\n",
+    })
+    later = tmp_path / "landing" / "invoices_correction.csv"
+    later.write_text("document_id,customer_id,document_type,document_date,due_date,amount\n"
+                     "I1,C2,invoice,2024-01-10,2024-02-09,800.00\n")
+    load_landing(con, tmp_path / "landing")
+    # Also a duplicate key written behind ingest's back.
+    con.execute("insert into raw.customers (customer_id, customer_name, segment, region) "
+                "values ('C1', 'Alpha again', 'SME', 'North')")
+
+    results = quality.validate_raw(con, CHECKED_AT)
+    failed = {key: value for key, value in statuses(results).items() if value[0] == "fail"}
+    assert failed == {
+        ("customers", "duplicate_keys"): ("fail", "1"),
+        ("payments", "payments_of_another_customers_invoice"): ("fail", "1"),
+        ("disputes", "disputed_above_invoice_amount"): ("fail", "1"),  # 900 > 800
+    }
+    with pytest.raises(quality.QualityError) as error:
+        quality.raise_on_critical(results)
+    assert str(error.value) == (
+        "critical data-quality checks failed: customers.duplicate_keys=1, "
+        "payments.payments_of_another_customers_invoice=1, "
+        "disputes.disputed_above_invoice_amount=1"
+    )
+
+
+def marts(con, kpi_rows: list[tuple], aged_rows: list[tuple]) -> None:
+    """Small marts tables with the contract's column names (only the checked ones
+    filled, the others NULL)."""
+    con.execute("create schema if not exists marts")
+    kpi_columns = ", ".join(
+        f"{column} {'DATE' if column == 'as_of_date' else 'DOUBLE'}"
+        for column in MARTS_COLUMNS["kpi_monthly"])
+    con.execute(f"create or replace table marts.kpi_monthly ({kpi_columns})")
+    con.executemany(
+        "insert into marts.kpi_monthly (as_of_date, total_ar, not_due_ar, overdue_ar, "
+        "overdue_rate, dso_simple) values (?, ?, ?, ?, ?, ?)", kpi_rows)
+    aged_columns = ", ".join(
+        f"{column} {'DATE' if column.endswith('date') else 'DOUBLE' if column in ('open_amount', 'days_past_due') else 'VARCHAR'}"  # noqa: E501
+        for column in MARTS_COLUMNS["aged_balance"])
+    con.execute(f"create or replace table marts.aged_balance ({aged_columns})")
+    con.executemany(
+        "insert into marts.aged_balance (as_of_date, customer_id, document_id, aging_bucket, "
+        "open_amount) values (?, ?, ?, ?, ?)", aged_rows)
+
+
+JAN, FEB = dt.date(2024, 1, 31), dt.date(2024, 2, 29)
+# 31 Jan: I1 not due 600, I2 1-30 days 300, C2 unapplied cash -100: total 800,
+#   overdue 300, not due 800 - 300 = 500, rate 300 / 800 = 0.375.
+# 29 Feb: I2 31-60 days 300: total 300 = overdue, rate 1.0.
+GOOD_KPIS = [(JAN, 800.0, 500.0, 300.0, 0.375, 40.0), (FEB, 300.0, 0.0, 300.0, 1.0, 35.0)]
+GOOD_AGED = [(JAN, "C1", "I1", "not_due", 600.0), (JAN, "C1", "I2", "1-30", 300.0),
+             (JAN, "C2", None, "unapplied", -100.0), (FEB, "C1", "I2", "31-60", 300.0)]
+
+
+def test_marts_suite_passes_on_consistent_marts() -> None:
+    con = duckdb.connect()
+    marts(con, GOOD_KPIS, GOOD_AGED)
+    results = quality.validate_marts(con, CHECKED_AT)
+    assert [result for result in results if result.status != "pass"] == []
+    by_check = statuses(results)
+    assert by_check[("kpi_monthly", "max_overdue_rate")] == ("pass", "1")
+    assert by_check[("aged_balance", "row_count")] == ("pass", "4")
+
+
+def test_marts_suite_catches_broken_invariants() -> None:
+    con = duckdb.connect()
+    kpis = [GOOD_KPIS[0], (FEB, 300.02, 0.0, 300.0, 1.2, -3.0), (FEB, 1, 0, 1, 1, 1)]
+    aged = GOOD_AGED[:3] + [(FEB, "C1", "I2", "current", 300.0)]
+    marts(con, kpis, aged)
+    by_check = statuses(quality.validate_marts(con, CHECKED_AT))
+    assert {key: value for key, value in by_check.items() if value[0] != "pass"} == {
+        ("kpi_monthly", "duplicate_as_of_dates"): ("fail", "1"),
+        # |300.02 - 0 - 300| = 0.02 > 0.01
+        ("kpi_monthly", "max_ar_split_gap"): ("fail", "0.0200"),
+        ("kpi_monthly", "max_overdue_rate"): ("warn", "1.2000"),
+        ("kpi_monthly", "min_dso_simple"): ("warn", "-3"),
+        ("aged_balance", "aging_buckets_not_accepted"): ("fail", "1"),
+        # 29 Feb: buckets 300 against total_ar 300.02 (0.02) and 1 (299): max 299
+        ("aged_balance", "max_buckets_vs_total_ar_gap"): ("fail", "299"),
+    }
+
+
+def test_missing_marts_fail_cleanly() -> None:
+    results = quality.validate_marts(duckdb.connect(), CHECKED_AT)
+    with pytest.raises(quality.QualityError, match="kpi_monthly.table_exists=missing"):
+        quality.raise_on_critical(results)
