@@ -42,6 +42,14 @@ def dagbag(tmp_path_factory):
     return BundleDagBag(dag_folder=str(DAGS), bundle_path=DAGS)
 
 
+@pytest.fixture(scope="module")
+def credit_common(dagbag):
+    """The DAGs' shared module (importable once the bag put dags/ on sys.path)."""
+    import credit_common
+
+    return credit_common
+
+
 def test_every_dag_imports_without_error(dagbag):
     assert dagbag.import_errors == {}
     assert set(dagbag.dag_ids) == {"credit_refresh", "credit_rebuild", "credit_cfo_summary"}
@@ -100,18 +108,14 @@ def test_build_file_is_discarded_by_a_teardown_that_does_not_hide_failures(dagba
         assert dag.get_task("discard_build").on_failure_fail_dagrun is False
 
 
-def test_publish_emits_the_warehouse_asset_that_schedules_the_cfo_summary(dagbag):
-    import credit_common
-
+def test_publish_emits_the_warehouse_asset_that_schedules_the_cfo_summary(dagbag, credit_common):
     publish = dagbag.dags["credit_refresh"].get_task("publish")
     assert credit_common.WAREHOUSE in publish.outlets
     assert dagbag.dags["credit_rebuild"].get_task("publish").outlets == publish.outlets
     assert dagbag.dags["credit_cfo_summary"].schedule == [credit_common.WAREHOUSE]
 
 
-def test_dbt_layers_cover_every_model_folder():
-    import credit_common
-
+def test_dbt_layers_cover_every_model_folder(credit_common):
     model_folders = {
         path.name for path in (REPO / "dbt_project" / "models").iterdir() if path.is_dir()
     }
@@ -166,3 +170,30 @@ def test_first_publish_expects_no_warehouse(tmp_path):
     assert pipeline.published_version(warehouse) == ""
     pipeline.publish_if_unchanged(build, warehouse, "")
     assert warehouse.read_bytes() == b"first"
+
+
+def test_every_dbt_test_runs_in_exactly_one_layer_task(credit_common, tmp_path, monkeypatch):
+    """Layer by layer, dbt must run the same tests as one `dbt build`: none twice, none
+    dropped, and none before all of its models are built (the DAG's buildable selection)."""
+    from dbt.cli.main import dbtRunner
+
+    monkeypatch.setenv("CREDIT_SCOREBOARD_DB", str(tmp_path / "unused.duckdb"))  # ls: no query
+    project = str(REPO / "dbt_project")
+
+    def tests_selected(*select: str) -> list[str]:
+        result = dbtRunner().invoke([
+            "ls", "--project-dir", project, "--profiles-dir", project,
+            "--target-path", str(tmp_path / "target"), "--log-path", str(tmp_path / "logs"),
+            "--resource-type", "test", "--resource-type", "unit_test",
+            "--output", "name", "--quiet", *select,
+        ])
+        assert result.success, result.exception
+        return list(result.result)
+
+    every_test = tests_selected()
+    by_layer = []
+    with credit_common.buildable_tests_only():
+        for _, select in credit_common.DBT_LAYERS:
+            by_layer += tests_selected("--select", select)
+    assert len(every_test) > 0
+    assert sorted(by_layer) == sorted(every_test)
