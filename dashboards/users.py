@@ -1,0 +1,118 @@
+"""`credit-scoreboard users add|list`: manage the dashboard's users file.
+
+    credit-scoreboard users add alice --role credit_manager --segments SME,Retail
+    credit-scoreboard users list
+
+The password is read from the terminal (or from stdin with --password-stdin), and only
+its werkzeug hash is written.
+"""
+
+from __future__ import annotations
+
+import argparse
+import getpass
+import os
+import secrets
+import sys
+from pathlib import Path
+
+import yaml
+from werkzeug.security import generate_password_hash
+
+from dashboards.auth import ROLES, parse_users
+from dashboards.settings import default_users_file
+
+
+def _names(text: str | None) -> list[str]:
+    return [name.strip() for name in (text or "").split(",") if name.strip()]
+
+
+def _read(path: Path) -> dict:
+    if not path.exists():
+        return {"users": []}
+    text = path.read_text(encoding="utf-8")
+    parse_users(text, path)  # refuse to extend a broken file
+    return yaml.safe_load(text) or {"users": []}
+
+
+def _write(path: Path, document: dict) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    temporary = path.with_suffix(".tmp")
+    temporary.write_text(yaml.safe_dump(document, sort_keys=False), encoding="utf-8")
+    os.chmod(temporary, 0o600)  # hashes are still secrets worth protecting
+    os.replace(temporary, path)
+
+
+def add_user(path: Path, username: str, password: str, role: str,
+             segments: list[str] = (), regions: list[str] = (),
+             collector_ids: list[str] = ()) -> None:
+    """Add or replace one user (its password stored hashed)."""
+    if role not in ROLES:
+        raise ValueError(f"role {role!r} is not one of {ROLES}")
+    if not password:
+        raise ValueError("the password is empty")
+    document = _read(path)
+    entry: dict = {"username": username, "role": role,
+                   "password_hash": generate_password_hash(password)}
+    for key, values in (("segments", segments), ("regions", regions),
+                        ("collector_ids", collector_ids)):
+        if values:
+            entry[key] = list(values)
+    document["users"] = [user for user in document.get("users") or []
+                         if user.get("username") != username] + [entry]
+    _write(path, document)
+
+
+def ensure_demo_users(path: Path) -> None:
+    """First start without a users file: create one with an `admin` user whose password
+    comes from env CREDIT_SCOREBOARD_ADMIN_PASSWORD or is generated and printed once."""
+    if path.exists():
+        return
+    password = os.environ.get("CREDIT_SCOREBOARD_ADMIN_PASSWORD")
+    generated = not password
+    password = password or secrets.token_urlsafe(12)
+    add_user(path, "admin", password, "admin")
+    print(f"credit-scoreboard: created {path} with user 'admin'", file=sys.stderr)
+    if generated:
+        print(f"credit-scoreboard: admin password (shown once): {password}", file=sys.stderr)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="credit-scoreboard users", description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--file", type=Path, default=None,
+                        help=f"users file (default {default_users_file()})")
+    commands = parser.add_subparsers(dest="command", required=True)
+    add = commands.add_parser("add", help="add or replace a user")
+    add.add_argument("username")
+    add.add_argument("--role", choices=ROLES, required=True)
+    add.add_argument("--segments", help="credit_manager: comma-separated segments allowed")
+    add.add_argument("--regions", help="credit_manager: comma-separated regions allowed")
+    add.add_argument("--collectors", help="collector: comma-separated collector ids")
+    add.add_argument("--password-stdin", action="store_true",
+                     help="read the password from the first line of stdin")
+    commands.add_parser("list", help="list users, roles and restrictions")
+    args = parser.parse_args(argv)
+    path = args.file or default_users_file()
+    try:
+        if args.command == "add":
+            password = (sys.stdin.readline().rstrip("\n") if args.password_stdin
+                        else getpass.getpass(f"Password for {args.username}: "))
+            add_user(path, args.username, password, args.role, _names(args.segments),
+                     _names(args.regions), _names(args.collectors))
+            print(f"{path}: user {args.username!r} saved")
+            return 0
+        users = parse_users(path.read_text(encoding="utf-8"), path) if path.exists() else {}
+        for user in users.values():
+            limits = ", ".join(f"{key}={','.join(values)}" for key, values in (
+                ("segments", user.segments), ("regions", user.regions),
+                ("collectors", user.collector_ids)) if values) or "no restriction"
+            print(f"{user.username}\t{user.role}\t{limits}")
+        return 0
+    except (OSError, ValueError) as error:
+        print(f"credit-scoreboard users: {error}", file=sys.stderr)
+        return 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
