@@ -161,3 +161,14 @@ def test_missing_marts_fail_cleanly() -> None:
     results = quality.validate_marts(duckdb.connect(), CHECKED_AT)
     with pytest.raises(quality.QualityError, match="kpi_monthly.table_exists=missing"):
         quality.raise_on_critical(results)
+
+
+def test_only_the_latest_runs_are_kept(expectations_dir, monkeypatch) -> None:
+    monkeypatch.setattr(quality, "KEEP_RUNS", 2)
+    con = duckdb.connect()
+    marts(con, GOOD_KPIS, GOOD_AGED)
+    for _ in range(3):
+        quality.validate_marts(con, CHECKED_AT)
+    kept = list((expectations_dir / "uncommitted" / "validations" / "marts_kpi_monthly")
+                .glob("*/*"))
+    assert len(kept) == 2

@@ -17,7 +17,9 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import shutil
 from dataclasses import dataclass
+from pathlib import Path
 
 import duckdb
 
@@ -30,6 +32,7 @@ from credit_scoreboard.contract import (
 )
 
 DATA_SOURCE = "credit_scoreboard"
+KEEP_RUNS = 30  # validation results (and their data docs pages) kept per suite
 
 
 @dataclass(frozen=True)
@@ -254,8 +257,19 @@ def _validate(frames: dict[str, tuple[object, object, str]]) -> list[CheckResult
             status = "pass" if outcome.success else ("fail" if critical else "warn")
             observed = _format(outcome.result.get("observed_value"))
             results.append(CheckResult(config.meta["check"], entity, status, observed, critical))
+    _prune_old_results(settings.EXPECTATIONS_DIR / "uncommitted")
     context.build_data_docs()
     return results
+
+
+def _prune_old_results(uncommitted: Path) -> None:
+    """Keep the latest KEEP_RUNS runs of each suite: data docs re-render every stored
+    result, so an unbounded history would slow every run down."""
+    for folder in ("validations", "data_docs/local_site/validations"):
+        for run_folder in (uncommitted / folder).glob("*/*"):  # <suite>/<run name>
+            runs = sorted(path for path in run_folder.iterdir() if path.is_dir())
+            for old in runs[:-KEEP_RUNS]:
+                shutil.rmtree(old, ignore_errors=True)
 
 
 def _saved_suite(context, suite):
