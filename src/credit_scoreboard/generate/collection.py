@@ -33,7 +33,7 @@ FIRST_CALL_WINDOW_DAYS = 15
 FOLLOW_UP_SHARE = 0.5
 PROMISE_GRACE_DAYS = 3
 # Share of promises the customer does not intend to keep as made.
-INSINCERE_PROMISE_SHARE = 0.5
+INSINCERE_PROMISE_SHARE = 0.55
 
 PRE_DUE, LEVEL_1, LEVEL_2, LEVEL_3, FORMAL_NOTICE, LITIGATION = range(len(CALL_STAGES))
 # Oldest days past due up to which each dunning stage applies (then litigation).
@@ -263,7 +263,7 @@ def decide_outcomes(rng, calls: CallLog, cash: CustomerCash) -> CallOutcomes:
         REACHED_OUTCOMES[pick(rng, np.tile(REACHED_OUTCOME_PROBABILITIES_PRE_DUE, (k, 1)))],
         REACHED_OUTCOMES[pick(rng, np.tile(REACHED_OUTCOME_PROBABILITIES_POST_DUE, (k, 1)))],
     )
-    plan_chance = np.where(calls.stage >= LEVEL_3, 0.35, 0.1)
+    plan_chance = np.select([calls.stage >= LEVEL_3, calls.stage > PRE_DUE], [0.35, 0.1], 0.0)
     reached_outcome = np.where((reached_outcome == PROMISE_TO_PAY) & (rng.random(k) < plan_chance),
                                PAYMENT_PLAN, reached_outcome)
     unreached_outcome = UNREACHED_OUTCOMES[pick(rng, np.tile(UNREACHED_OUTCOME_PROBABILITIES,

@@ -5,8 +5,9 @@ csv     UTF-8, ',' delimiter, '.' decimal, ISO dates, 'YYYY-MM-DD HH:MM:SS', tru
 csv-fr  Windows-1252, ';' delimiter, decimal comma with a space between thousands
         ('1 234,56'), dates DD/MM/YYYY, timestamps DD/MM/YYYY HH:MM:SS, no quoting,
         as a French ERP exports it.
-parquet typed columns: amounts DECIMAL(18, 2), dates date32, timestamps in seconds,
-        booleans, zstd-compressed.
+parquet typed columns: amounts DECIMAL(18, 2) (exact cents, no float), dates date32,
+        timestamps without time zone (whole seconds, stored as milliseconds since
+        Parquet has no second unit), booleans, int32; zstd-compressed.
 """
 
 from __future__ import annotations
@@ -74,8 +75,10 @@ class ExtractWriter:
                              pa_csv.WriteOptions(include_header=first))
         else:
             buffer = io.BytesIO()
+            if first:  # Arrow quotes header names even when told not to quote
+                buffer.write((";".join(table.column_names) + "\n").encode("utf-8"))
             pa_csv.write_csv(french_text(table), buffer, pa_csv.WriteOptions(
-                include_header=first, delimiter=";", quoting_style="none"))
+                include_header=False, delimiter=";", quoting_style="none"))
             self._files[entity].write(buffer.getvalue().decode("utf-8").encode("cp1252"))
 
     def close(self) -> None:
