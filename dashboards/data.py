@@ -257,26 +257,40 @@ def _constraints(filters: Filters, scope: Scope) -> dict[str, set[str]] | None:
     return constraints
 
 
+def kpi_grain(filters: Filters, scope: Scope) -> tuple[str, str | None] | None:
+    """Which pre-computed KPI row answers these filters within this scope:
+    ("company", None), (dimension, value), or None when no mart row does (a combination
+    of dimensions, several values, or filters outside the scope)."""
+    constraints = _constraints(filters, scope)
+    if constraints is None:
+        return None
+    if not constraints:
+        return ("company", None)
+    if len(constraints) == 1:
+        (dimension, values), = constraints.items()
+        if len(values) == 1:
+            return (_dimension(dimension), next(iter(values)))
+    return None
+
+
 def kpi_series(warehouse: Warehouse, filters: Filters, scope: Scope) -> KpiSeries:
     """All KPIs for the company, for one dimension value, or (for a combination of
     filters or a multi-value scope, which no mart pre-computes) the AR-based KPIs
     summed from the aged balance."""
-    constraints = _constraints(filters, scope)
-    if constraints is None:
+    if _constraints(filters, scope) is None:
         return KpiSeries(pd.DataFrame(columns=["as_of_date", *KPI_COLUMNS]), "aged_balance",
                          AGED_BALANCE_KPIS)
+    grain = kpi_grain(filters, scope)
     columns = ", ".join(KPI_COLUMNS)
-    if not constraints:
+    if grain == ("company", None):
         return KpiSeries(warehouse.df(
             f"select as_of_date, {columns} from marts.kpi_monthly order by as_of_date"),
             "company")
-    if len(constraints) == 1:
-        (dimension, values), = constraints.items()
-        if len(values) == 1:
-            return KpiSeries(warehouse.df(
-                f"select as_of_date, {columns} from marts.kpi_by_dimension "
-                "where dimension = ? and dimension_value = ? order by as_of_date",
-                [_dimension(dimension), next(iter(values))]), "dimension")
+    if grain is not None:
+        return KpiSeries(warehouse.df(
+            f"select as_of_date, {columns} from marts.kpi_by_dimension "
+            "where dimension = ? and dimension_value = ? order by as_of_date",
+            list(grain)), "dimension")
     where, params = conditions("aged", filters, scope)
     return KpiSeries(warehouse.df(f"""
         with by_date as (
@@ -329,14 +343,21 @@ def kpis_by_value(warehouse: Warehouse, dimension: str, filters: Filters,
         group by all order by total_ar desc nulls last""", [filters.as_of, *params])
 
 
-def dso_bridge(warehouse: Warehouse, filters: Filters) -> pd.DataFrame | None:
-    """The dbt helper's DSO bridge at the as-of date, company level; None if absent."""
-    if not warehouse.has("marts.dso_bridge"):
+def dso_bridge(warehouse: Warehouse, filters: Filters, scope: Scope) -> dict | None:
+    """The DSO bridge row (previous -> current as-of date) for the company or one
+    dimension value; None when the mart is absent or no row answers the filters."""
+    grain = kpi_grain(filters, scope)
+    if grain is None or not warehouse.has("marts.dso_bridge"):
         return None
-    bridge = warehouse.df("select * from marts.dso_bridge")
-    if "as_of_date" in bridge.columns:
-        bridge = bridge[bridge["as_of_date"] == pd.Timestamp(filters.as_of)]
-    return bridge
+    dimension, value = grain
+    rows = warehouse.df(
+        "select * from marts.dso_bridge where as_of_date = ? and dimension = ? "
+        "and dimension_value is not distinct from ?",
+        [filters.as_of, dimension, value])
+    if rows.empty and dimension == "company":  # company rows may carry a label as value
+        rows = warehouse.df("select * from marts.dso_bridge where as_of_date = ? "
+                            "and dimension = 'company'", [filters.as_of])
+    return rows.iloc[0].to_dict() if not rows.empty else None
 
 
 def late_payment_penalties(warehouse: Warehouse, filters: Filters, scope: Scope) -> float | None:
@@ -344,7 +365,7 @@ def late_payment_penalties(warehouse: Warehouse, filters: Filters, scope: Scope)
     if not warehouse.has("marts.late_payment_penalties"):
         return None
     columns = set(warehouse.columns("marts.late_payment_penalties"))
-    amount = next((c for c in ("total_penalty", "penalty_total", "total_owed", "penalty_amount")
+    amount = next((c for c in ("total_penalties", "total_penalty", "penalty_total")
                    if c in columns), None)
     if amount is None:
         amount_parts = [c for c in ("interest_amount", "penalty_interest", "recovery_indemnity",
@@ -447,6 +468,7 @@ class CustomerFile:
     customer: dict
     profile: dict | None
     open_items: pd.DataFrame
+    statement: pd.DataFrame | None  # marts.account_statement, with the running balance
     payments: pd.DataFrame
     credit_notes: pd.DataFrame
     disputes: pd.DataFrame
@@ -477,6 +499,10 @@ def customer_file(warehouse: Warehouse, customer_id: str, filters: Filters,
             "select document_id, document_date, due_date, days_past_due, aging_bucket, "
             "open_amount, is_disputed from marts.aged_balance "
             "where as_of_date = ? and customer_id = ? order by due_date nulls last", as_of),
+        statement=warehouse.df(
+            "select * exclude (customer_id) from marts.account_statement "
+            "where entry_date <= ? and customer_id = ? order by entry_date desc", as_of)
+        if warehouse.has("marts.account_statement") else None,
         payments=warehouse.df(
             "select payment_id, payment_date, document_id, amount, method from raw.payments "
             "where payment_date <= ? and customer_id = ? order by payment_date desc", as_of),
@@ -647,13 +673,28 @@ def worklist(warehouse: Warehouse, filters: Filters, scope: Scope) -> Worklist:
     promises that fall due within a week or were due in the last grace period."""
     where, params = conditions("customers", replace(filters, as_of=None), scope)
     run_as_of = as_of_dates(warehouse)[-1]
+    # The mart may already carry some customer attributes: take each column once.
+    extra = [c for c in ("customer_name", "segment", "region", "collector_id")
+             if c not in warehouse.columns("marts.collection_worklist")]
     customers = warehouse.df(f"""
-        select worklist.*, customers.customer_name, customers.segment, customers.region,
-               customers.collector_id
+        select worklist.*{''.join(f', customers.{c}' for c in extra)}
         from marts.collection_worklist as worklist
         join raw.customers as customers using (customer_id)
         where {where} order by priority_rank""", params)
     promise = ", ".join(repr(o) for o in PROMISE_OUTCOMES)
+    if warehouse.has("marts.promises"):  # with each promise's status (kept, broken...)
+        promises_due = warehouse.df(f"""
+            select promises.promised_date, promises.customer_id, customers.customer_name,
+                   promises.promised_amount, promises.paid_amount, promises.promise_status,
+                   promises.collector_id, promises.call_date as promise_made_on
+            from marts.promises as promises
+            join raw.customers as customers using (customer_id)
+            where promises.promise_status <> 'superseded'
+              and promises.promised_date between ? - interval 3 day and ? + interval 7 day
+              and {where}
+            order by promises.promised_date, promises.promised_amount desc""",
+            [run_as_of, run_as_of, *params])
+        return Worklist(run_as_of, customers, promises_due)
     promises_due = warehouse.df(f"""
         select calls.promised_date, calls.customer_id, customers.customer_name,
                calls.promised_amount, calls.collector_id,

@@ -49,6 +49,8 @@ def date(value: dt.date | str | None, locale: str = "en") -> str:
         return ""
     if isinstance(value, str):
         value = dt.date.fromisoformat(value[:10])
+    if isinstance(value, dt.datetime):  # also pandas Timestamps
+        value = value.date()
     return value.strftime("%d/%m/%Y") if locale == "fr" else value.isoformat()
 
 

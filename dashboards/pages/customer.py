@@ -78,6 +78,9 @@ def _statement(page: Page, file: data.CustomerFile) -> html.Div:
         html.H5(f"Open items at {formatting.date(page.filters.as_of, locale)}",
                 className="mt-3"),
         components.table("customer-open-items", file.open_items, locale, height=300),
+        *([html.H5("Account statement (running balance)"),
+           components.table("customer-statement", file.statement, locale, height=360)]
+          if file.statement is not None else []),
         dbc.Row([
             dbc.Col([html.H5("Payments"), components.table("customer-payments", file.payments,
                                                            locale, height=300)], md=7),

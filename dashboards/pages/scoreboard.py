@@ -56,7 +56,8 @@ def _body(page: Page) -> list:
         children.append(components.not_available(
             "Other KPIs", "for a combination of filters only the balance-based KPIs can be "
             "summed; pick a single segment, region or collector to see them all."))
-    trend = rows[rows["as_of_date"].dt.is_month_end].tail(24)
+    # Month ends, plus the as-of date itself when it is the run's mid-month date.
+    trend = rows[rows["as_of_date"].dt.is_month_end | (rows.index == rows.index[-1])].tail(24)
     charts = [dbc.Col(_dso_trend(trend, series, page), md=6),
               dbc.Col(_dso_bridge(page), md=6)]
     aged = data.aged_over_time(page.warehouse, page.filters, page.scope)
@@ -78,21 +79,28 @@ def _dso_trend(trend: pd.DataFrame, series: data.KpiSeries, page: Page):
         traces, "DSO: 24 months, three methods", page.locale))
 
 
+BRIDGE_STEPS = (("terms_effect", "Terms effect"),
+                ("disputed_delinquency_effect", "Disputed delinquency"),
+                ("undisputed_delinquency_effect", "Undisputed delinquency"))
+
+
 def _dso_bridge(page: Page):
-    bridge = data.dso_bridge(page.warehouse, page.filters)
-    if bridge is None or bridge.empty or page.scope.restricted or page.filters.dimensions():
+    bridge = data.dso_bridge(page.warehouse, page.filters, page.scope)
+    if bridge is None:
         return components.not_available(
-            "DSO bridge", "published for the whole company only (marts.dso_bridge)."
-            if bridge is not None else "the warehouse has no marts.dso_bridge.")
-    label = next(c for c in bridge.columns if bridge[c].dtype == object or
-                 str(bridge[c].dtype) in ("string", "str"))
-    value = next(c for c in bridge.columns if pd.api.types.is_numeric_dtype(bridge[c])
-                 and c not in ("step", "step_order", "sort_order"))
-    waterfall = {"type": "waterfall", "x": bridge[label].tolist(),
-                 "y": components.values(bridge[value]),
-                 "measure": ["absolute"] + ["relative"] * (len(bridge) - 2) + ["total"]}
+            "DSO bridge", "published for the company and for one segment, region, country, "
+            "business unit or collector at a time (marts.dso_bridge).")
+    steps = [(label, bridge.get(column)) for column, label in BRIDGE_STEPS
+             if column in bridge]
+    waterfall = {
+        "type": "waterfall", "connector": {"line": {"color": "#9aa5b1"}},
+        "x": ["Previous DSO", *[label for label, _ in steps], "DSO"],
+        "y": components.values(pd.Series([bridge["dso_previous"], *[v for _, v in steps],
+                                          bridge["dso_current"]])),
+        "measure": ["absolute"] + ["relative"] * len(steps) + ["total"]}
+    previous = formatting.date(bridge["previous_as_of_date"], page.locale)
     return components.graph(ids.page_id(PAGE, "dso-bridge"), components.figure(
-        [waterfall], "DSO bridge: previous month to this month", page.locale))
+        [waterfall], f"DSO bridge since {previous}", page.locale))
 
 
 def _aged_chart(aged: pd.DataFrame, locale: str) -> dict:
