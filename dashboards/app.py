@@ -65,7 +65,7 @@ def create_app(warehouse: Path, users_file: Path | None = None,
         dcc.Location(id=ids.URL, refresh="callback-nav"),
         _navbar(),
         html.Div(id=ids.VERSION_ALERT, className="px-3"),
-        dcc.Interval(id=ids.VERSION_CHECK, interval=30_000),
+        dcc.Interval(id=ids.VERSION_CHECK, interval=settings.version_check_seconds * 1000),
         dash.page_container,
     ])
     components.register_callbacks(app)

@@ -47,6 +47,7 @@ class DashboardSettings:
     session_hours: float = 8.0
     targets: dict[str, float] = field(default_factory=lambda: dict(DEFAULT_TARGETS))
     currency: str = "EUR"
+    version_check_seconds: float = 30.0  # how often a page asks if a refresh was published
 
     def __post_init__(self) -> None:
         if self.locale not in LOCALES:
@@ -61,7 +62,7 @@ def load_settings(path: Path | None = None) -> DashboardSettings:
     if path.exists():
         values = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
         targets = {**DEFAULT_TARGETS, **values.pop("targets", {})}
-        unknown = set(values) - {"locale", "session_hours", "currency"}
+        unknown = set(values) - {"locale", "session_hours", "currency", "version_check_seconds"}
         if unknown:
             raise ValueError(f"{path}: unknown dashboard settings {sorted(unknown)}")
         settings = replace(settings, targets=targets, **values)
