@@ -168,7 +168,11 @@ def prepare_build(from_scratch: bool) -> dict:
 
     with pipeline_step("prepare") as facts:
         facts["published_version"] = pipeline.published_version(WAREHOUSE_PATH)
-        facts["build_db"] = str(pipeline.prepare_build(WAREHOUSE_PATH, run_key(), from_scratch))
+        build_db = pipeline.prepare_build(WAREHOUSE_PATH, run_key(), from_scratch)
+        if not build_db.exists():  # nothing published yet, or a rebuild: an empty database
+            with pipeline.connect(build_db):
+                pass
+        facts["build_db"] = str(build_db)
     return facts
 
 
