@@ -353,6 +353,7 @@ def test_manifest_holds_counts_and_a_positive_call_uplift_truth(landings, book):
     for name in contract.ENTITIES:
         assert manifest["row_counts"][name] == scalar(book, f"select count(*) from {name}")
     assert manifest["planted_effects"]["CALL_EFFECT_PAYMENT_WITHIN_30D"] == 0.25
+    assert manifest["invoices_paid_earlier_because_of_calls"] > 0
     truth = manifest["call_uplift_truth"]
     assert truth["value"] > 0
     assert truth["treated_units"] > 100

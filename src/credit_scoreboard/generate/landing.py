@@ -37,6 +37,7 @@ from credit_scoreboard.generate.writers import FORMATS, ExtractWriter
 
 DEFAULT_END_DATE = dt.date(2026, 10, 31)
 CUSTOMERS_PER_CHUNK = 1000
+PILOT_CUSTOMERS = 50_000
 MANIFEST_NAME = "manifest.json"
 
 
@@ -66,10 +67,11 @@ def book_months(end_date: dt.date, years: float) -> np.ndarray:
 
 def customers_for_invoices(target_invoices: int, seed: int, months: np.ndarray,
                            end_day: int) -> int:
-    """Customer count whose expected invoice count is the target, from a pilot draw."""
+    """Customer count whose expected invoice count is the target, from a pilot draw
+    (large, because invoicing rates are heavy-tailed)."""
     start_day = int(first_day_of_month(months[:1])[0])
     pilot = customer_module.draw_customers(
-        np.random.default_rng([seed, 2]), 0, CUSTOMERS_PER_CHUNK, start_day, end_day,
+        np.random.default_rng([seed, 2]), 0, PILOT_CUSTOMERS, start_day, end_day,
         customer_module.draw_collectors(np.random.default_rng([seed, 0])))
     per_customer = ledger.expected_invoices(pilot, months, start_day, end_day).sum() / len(pilot)
     return max(1, round(target_invoices / per_customer))
@@ -91,6 +93,8 @@ def generate_landing(out_dir: Path, customers: int = 2000, years: float = 3.0, s
     month_ends = month_ends[month_ends <= end_day]
     customer_count = (customers_for_invoices(target_invoices, seed, months, end_day)
                       if target_invoices else customers)
+    if customer_count < 1 or years <= 0:
+        raise ValueError("a book needs at least one customer and a positive number of years")
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     for entity in contract.ENTITIES:  # never leave a stale extract of the other format
@@ -102,40 +106,22 @@ def generate_landing(out_dir: Path, customers: int = 2000, years: float = 3.0, s
     tally = UpliftTally()
     row_counts = dict.fromkeys(contract.ENTITIES, 0)
     invoice_documents = 0
+    brought_forward = 0  # invoices whose payment a call moved earlier
     profiles = np.zeros(len(customer_module.PROFILES), np.int64)
     writer = ExtractWriter(out_dir, fmt)
     chunks = range(0, customer_count, CUSTOMERS_PER_CHUNK)
     try:
         for chunk, first in enumerate(tqdm(chunks, desc="generating", unit="chunk",
                                            disable=not progress)):
-            rng = np.random.default_rng([seed, 1, chunk])
-            book = customer_module.draw_customers(
-                rng, first + 1, min(CUSTOMERS_PER_CHUNK, customer_count - first), start_day,
-                end_day, collectors)
-            invoices = ledger.draw_ledger(rng, book, months, start_day, end_day)
-            post_due_calls, units = collection.simulate_collection(
-                rng, book, collectors, invoices, month_ends, end_day)
-            cash = ledger.receipts(rng, book, invoices, end_day)
-            customer_cash = collection.CustomerCash(cash.customer, cash.day, cash.cents)
-            tally.add(units, customer_cash, month_ends, end_day)
-            calls = collection.concatenate_calls(
-                [post_due_calls, collection.draw_pre_due_calls(rng, book, invoices, end_day)])
-            outcomes = collection.decide_outcomes(rng, calls, customer_cash)
-            rebates = ledger.year_end_rebates(rng, book, invoices, end_day)
-
-            invoice_table, invoice_ids = invoices_table(book, invoices, rebates, numbering,
-                                                        end_day)
-            tables = {
-                "customers": customers_table(book),
-                "invoices": invoice_table,
-                "payments": payments_table(book, cash, invoice_ids, numbering),
-                "disputes": disputes_table(book, invoices, invoice_ids, numbering),
-                "calls": calls_table(book, calls, outcomes, invoice_ids, numbering),
-            }
+            book, invoices, tables = _simulate_chunk(
+                np.random.default_rng([seed, 1, chunk]), first + 1,
+                min(CUSTOMERS_PER_CHUNK, customer_count - first), collectors, months,
+                month_ends, start_day, end_day, numbering, tally)
             for entity, table in tables.items():
                 writer.write(entity, table)
                 row_counts[entity] += table.num_rows
             invoice_documents += len(invoices)
+            brought_forward += int((invoices.pay_day != invoices.natural_pay_day).any(axis=1).sum())
             profiles += np.bincount(book.profile, minlength=len(profiles))
     finally:
         writer.close()
@@ -161,6 +147,7 @@ def generate_landing(out_dir: Path, customers: int = 2000, years: float = 3.0, s
         "customers_by_payer_profile": dict(
             zip(customer_module.PROFILES, profiles.tolist(), strict=True)),
         "planted_effects": planted_effects(),
+        "invoices_paid_earlier_because_of_calls": brought_forward,
         "call_uplift_truth": truth,
     }
     (out_dir / MANIFEST_NAME).write_text(json.dumps(manifest, indent=2, ensure_ascii=False)
@@ -172,6 +159,34 @@ def generate_landing(out_dir: Path, customers: int = 2000, years: float = 3.0, s
     if progress:
         print(summary.render())
     return summary
+
+
+def _simulate_chunk(rng, first_number, count, collectors, months, month_ends, start_day,
+                    end_day, numbering: Numbering, tally: UpliftTally):
+    """One chunk of customers from start to end: their invoices, the month-by-month
+    collection work, the cash, the calls' outcomes; then the five tables."""
+    book = customer_module.draw_customers(rng, first_number, count, start_day, end_day,
+                                          collectors)
+    invoices = ledger.draw_ledger(rng, book, months, start_day, end_day)
+    post_due_calls, units = collection.simulate_collection(
+        rng, book, collectors, invoices, month_ends, end_day)
+    cash = ledger.receipts(rng, book, invoices, end_day)
+    customer_cash = collection.CustomerCash(cash.customer, cash.day, cash.cents)
+    tally.add(units, customer_cash, month_ends, end_day)
+    calls = collection.concatenate_calls(
+        [post_due_calls, collection.draw_pre_due_calls(rng, book, invoices, end_day)])
+    outcomes = collection.decide_outcomes(rng, calls, customer_cash)
+    rebates = ledger.year_end_rebates(rng, book, invoices, end_day)
+
+    invoice_table, invoice_ids = invoices_table(book, invoices, rebates, numbering, end_day)
+    tables = {
+        "customers": customers_table(book),
+        "invoices": invoice_table,
+        "payments": payments_table(book, cash, invoice_ids, numbering),
+        "disputes": disputes_table(book, invoices, invoice_ids, numbering),
+        "calls": calls_table(book, calls, outcomes, invoice_ids, numbering),
+    }
+    return book, invoices, tables
 
 
 def planted_effects() -> dict:

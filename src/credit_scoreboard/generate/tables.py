@@ -110,7 +110,8 @@ def _currency(customers: Customers, customer: np.ndarray) -> pa.Array:
 
 
 def invoices_table(customers: Customers, ledger: Ledger, rebates: YearEndRebates,
-                   numbering: Numbering, end_day: int) -> pa.Table:
+                   numbering: Numbering, end_day: int) -> tuple[pa.Table, pa.Array]:
+    """The invoices and credit notes, and the document_id of each invoice of the ledger."""
     n = len(ledger)
     invoice_ids = identifiers("INV-", numbering.invoice + np.arange(n), 9)
     # Credit notes: dispute settlements and commercial credits, write-offs, rebates.

@@ -61,7 +61,7 @@ class UpliftTally:
         untreated_mean = _ratio(self.untreated_outcome, untreated)
         return {
             "value": _round(_difference(treated_mean, without_calls_mean)),
-            "definition": __doc__.strip().replace("\n", " "),
+            "definition": " ".join(__doc__.split()),
             "first_month_end": to_date(usable[0]).isoformat() if len(usable) else None,
             "last_month_end": to_date(usable[-1]).isoformat() if len(usable) else None,
             "treatment_window_days": FIRST_CALL_WINDOW_DAYS,
