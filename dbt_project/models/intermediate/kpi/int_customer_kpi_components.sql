@@ -240,7 +240,7 @@ final as (
         coalesce(balance_at_previous_month_end.opening_ar, 0) * grid.days_in_period
         + coalesce(month_activity.month_movements_balance_days, 0) as month_balance_days,
         -- credit limit: customers without a limit are never over it
-        coalesce(balance_at_as_of_date.total_ar, 0) > grid.credit_limit as is_over_limit,
+        coalesce(coalesce(balance_at_as_of_date.total_ar, 0) > grid.credit_limit, false) as is_over_limit,
         case
             when coalesce(balance_at_as_of_date.total_ar, 0) > grid.credit_limit
                 then coalesce(balance_at_as_of_date.total_ar, 0) - grid.credit_limit
