@@ -181,8 +181,9 @@ def install(server: flask.Flask, users_file: Path) -> None:
             return _login_form(_safe_next(flask.request.args.get("next")))
         form = flask.request.form
         next_url = _safe_next(form.get("next"))
-        if not secrets.compare_digest(form.get("csrf_token", ""),
-                                      flask.session.get("csrf_token", "")):
+        expected_token = flask.session.get("csrf_token")
+        if not expected_token or not secrets.compare_digest(form.get("csrf_token", ""),
+                                                            expected_token):
             return _login_form(next_url, "The form expired: please sign in again.", 400)
         user = server.config["USER_DIRECTORY"].authenticate(
             form.get("username", ""), form.get("password", ""))

@@ -59,7 +59,7 @@ def _body(page: Page) -> list:
                                       links={"customer_id": "items_href",
                                              "customer_name": "statement_href"})]
         customer = page.query.get("customer")
-        if customer:
+        if customer in set(customers["customer_id"]):  # only a customer of this list
             items = data.open_items(page.warehouse, customer, filters, page.scope, bucket)
             children += [html.H5(["Open items of ", dcc.Link(customer, href=f"/customer/{customer}",
                                                              id=f"{PAGE}-statement-link"),

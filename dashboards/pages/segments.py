@@ -55,14 +55,14 @@ def _body(page: Page) -> list:
                 links={"customer_id": "customer_href"})]
     if customer:
         filters = page.filters.with_dimension(dimension, value)
-        crumbs.append((customer, None))
         customers = data.customers_of(page.warehouse, filters, page.scope)
         row = customers[customers["customer_id"] == customer]
-        items = data.open_items(page.warehouse, customer, filters, page.scope)
+        crumbs.append((customer if not row.empty else "Customer", None))
         if row.empty:
             children.append(components.not_available(
                 "Customer", "no open balance in this selection, or not allowed."))
         else:
+            items = data.open_items(page.warehouse, customer, filters, page.scope)
             columns = [("total_ar", "Total AR", "amount"), ("overdue_ar", "Overdue", "amount"),
                        ("overdue_rate", "Overdue rate", "rate"),
                        ("oldest_days_past_due", "Oldest days past due", "count")]
