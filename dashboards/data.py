@@ -468,9 +468,11 @@ class CustomerFile:
     customer: dict
     profile: dict | None
     open_items: pd.DataFrame
-    statement: pd.DataFrame | None  # marts.account_statement, with the running balance
-    payments: pd.DataFrame
-    credit_notes: pd.DataFrame
+    # marts.account_statement (every document and payment, running balance); without
+    # that mart, the payments and credit notes from raw.
+    statement: pd.DataFrame | None
+    payments: pd.DataFrame | None
+    credit_notes: pd.DataFrame | None
     disputes: pd.DataFrame
     calls: pd.DataFrame
     balance_history: pd.DataFrame
@@ -492,6 +494,7 @@ def customer_file(warehouse: Warehouse, customer_id: str, filters: Filters,
                                 [customer_id])
         profile = profiles.iloc[0].to_dict() if not profiles.empty else None
     as_of = [filters.as_of, customer_id]
+    has_statement = warehouse.has("marts.account_statement")
     return CustomerFile(
         customer=found.iloc[0].to_dict(),
         profile=profile,
@@ -502,11 +505,11 @@ def customer_file(warehouse: Warehouse, customer_id: str, filters: Filters,
         statement=warehouse.df(
             "select * exclude (customer_id) from marts.account_statement "
             "where entry_date <= ? and customer_id = ? order by entry_date desc", as_of)
-        if warehouse.has("marts.account_statement") else None,
-        payments=warehouse.df(
+        if has_statement else None,
+        payments=None if has_statement else warehouse.df(
             "select payment_id, payment_date, document_id, amount, method from raw.payments "
             "where payment_date <= ? and customer_id = ? order by payment_date desc", as_of),
-        credit_notes=warehouse.df(
+        credit_notes=None if has_statement else warehouse.df(
             "select document_id, document_date, amount, applies_to_document_id "
             "from raw.invoices where document_type = 'credit_note' and document_date <= ? "
             "and customer_id = ? order by document_date desc", as_of),

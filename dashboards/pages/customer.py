@@ -74,20 +74,20 @@ def _limit_use(total: float, limit: float | None, locale: str):
 
 def _statement(page: Page, file: data.CustomerFile) -> html.Div:
     locale = page.locale
-    return html.Div([
-        html.H5(f"Open items at {formatting.date(page.filters.as_of, locale)}",
-                className="mt-3"),
-        components.table("customer-open-items", file.open_items, locale, height=300),
-        *([html.H5("Account statement (running balance)"),
-           components.table("customer-statement", file.statement, locale, height=360)]
-          if file.statement is not None else []),
-        dbc.Row([
+    children = [html.H5(f"Open items at {formatting.date(page.filters.as_of, locale)}",
+                        className="mt-3"),
+                components.table("customer-open-items", file.open_items, locale, height=300)]
+    if file.statement is not None:
+        children += [html.H5("Account statement: documents, payments and credit notes"),
+                     components.table("customer-statement", file.statement, locale,
+                                      height=360)]
+    else:
+        children.append(dbc.Row([
             dbc.Col([html.H5("Payments"), components.table("customer-payments", file.payments,
                                                            locale, height=300)], md=7),
             dbc.Col([html.H5("Credit notes"), components.table(
-                "customer-credit-notes", file.credit_notes, locale, height=300)], md=5),
-        ]),
-    ], id="customer-statement")
+                "customer-credit-notes", file.credit_notes, locale, height=300)], md=5)]))
+    return html.Div(children, id="customer-statement")
 
 
 def _timeline(page: Page, file: data.CustomerFile) -> html.Div:
