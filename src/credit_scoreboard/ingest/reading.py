@@ -127,6 +127,10 @@ def _stage_csv(con, extract: ExtractFile, scratch: Path) -> StagedExtract:
     # good lines + the rejected lines before it; a rejected line sits after
     # `row_number - rejects up to it` good lines.
     rank = "(csv_rows.rowid - (select min(rowid) from csv_rows))"
+    rejects_before = (
+        "(select count(*) from rejected where good_rows_before <= {rank})"
+        if con.execute("select count(*) from extract_rejects").fetchone()[0] else "0"
+    ).format(rank=rank)
     con.execute(
         f"""
         create temp table extract_rows as
@@ -134,9 +138,7 @@ def _stage_csv(con, extract: ExtractFile, scratch: Path) -> StagedExtract:
             select row_number - row_number() over (order by row_number) as good_rows_before
             from extract_rejects
         )
-        select {rank} + 1
-            + (select count(*) from rejected where good_rows_before <= {rank}) as row_number,
-            csv_rows.*
+        select {rank} + 1 + {rejects_before} as row_number, csv_rows.*
         from csv_rows
         order by row_number
         """

@@ -29,8 +29,9 @@ class Rule:
 # Temp macros, created once per connection before checking rows.
 PARSING_MACROS = (
     # Spaces, no-break spaces and apostrophes as thousands separators: 1 234,56 / 1'234.56
-    r"""create or replace temp macro cs_compact_number(t) as
-        regexp_replace(t, '[\s\x{00A0}\x{202F}'']', '', 'g')""",
+    # (replace() is cheaper than a regular expression on a million amounts)
+    "create or replace temp macro cs_compact_number(t) as replace(replace(replace(replace("
+    "t, ' ', ''), chr(160), ''), chr(8239), ''), chr(39), '')",
     # Decimal `.` or `,`; `.`/`,` thousands only when unambiguous (with the other mark as
     # decimal, or several groups): 1.234 and 1,234 are refused, never guessed.
     r"""create or replace temp macro cs_amount_text(t) as case
@@ -45,12 +46,19 @@ PARSING_MACROS = (
     "cast(cs_amount_text(cs_compact_number(t)) as DECIMAL(18, 2))",
     r"""create or replace temp macro cs_int(t) as
         case when regexp_full_match(t, '[-+]?\d{1,9}') then cast(t as INTEGER) end""",
-    """create or replace temp macro cs_date(t) as cast(try_strptime(t,
-        ['%Y-%m-%d', '%d/%m/%Y', '%Y-%m-%d %H:%M:%S', '%Y-%m-%dT%H:%M:%S']) as DATE)""",
-    """create or replace temp macro cs_timestamp(t) as try_strptime(t, [
-        '%Y-%m-%d %H:%M:%S', '%Y-%m-%dT%H:%M:%S', '%Y-%m-%d %H:%M:%S.%f',
-        '%Y-%m-%dT%H:%M:%S.%f', '%Y-%m-%d %H:%M', '%Y-%m-%dT%H:%M',
-        '%d/%m/%Y %H:%M:%S', '%d/%m/%Y %H:%M', '%Y-%m-%d', '%d/%m/%Y'])""",
+    # A failed strptime costs ten successful ones: pick the formats by the separator.
+    """create or replace temp macro cs_date(t) as cast(case
+        when contains(t, '/') then try_strptime(t, '%d/%m/%Y')
+        else coalesce(try_strptime(t, '%Y-%m-%d'),
+                      try_strptime(t, ['%Y-%m-%d %H:%M:%S', '%Y-%m-%dT%H:%M:%S']))
+        end as DATE)""",
+    """create or replace temp macro cs_timestamp(t) as case
+        when contains(t, '/') then try_strptime(t, ['%d/%m/%Y %H:%M:%S', '%d/%m/%Y %H:%M',
+                                                    '%d/%m/%Y'])
+        else coalesce(try_strptime(t, '%Y-%m-%d %H:%M:%S'), try_strptime(t, [
+            '%Y-%m-%dT%H:%M:%S', '%Y-%m-%d %H:%M:%S.%f', '%Y-%m-%dT%H:%M:%S.%f',
+            '%Y-%m-%d %H:%M', '%Y-%m-%dT%H:%M', '%Y-%m-%d']))
+        end""",
     """create or replace temp macro cs_bool(t) as case
         when lower(t) in ('true', 't', '1', 'yes', 'y', 'oui') then true
         when lower(t) in ('false', 'f', '0', 'no', 'n', 'non') then false end""",
