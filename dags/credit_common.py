@@ -273,7 +273,7 @@ def record_run(build_db: str, as_of: str, loaded: dict, steps: dict) -> dict:
             headline=pipeline.headline_kpis(build, dt.date.fromisoformat(as_of)),
         )
         pipeline.record_run(build, summary, run_started_at())
-        print(summary.render())
+        print("recorded; the publish task publishes it:\n" + summary.render())
     return facts
 
 
