@@ -24,15 +24,21 @@ and `discard_build` as a teardown.
 
 ## Why one task per dbt layer, not astronomer-cosmos
 
-astronomer-cosmos 1.15.1 installs and supports Airflow 3, but here it would cost more
-than it shows: it renders the graph by running `dbt ls` (or reading a compiled
-manifest that is not committed) when the DAG is parsed, every 30 s; it runs one dbt
-process per model (about 5-10 s of dbt start-up each, on a 2-core machine); and its
-profile is fixed when the DAG is parsed, while our DuckDB build file is only known when
-the run starts. It would also run dbt differently from `credit-scoreboard run`. One
-`dbt build --select <layer>` per layer, through the package's `build_models`, shows the
-lineage (seeds -> staging -> intermediate -> marts) with four dbt start-ups, and runs
-exactly the code the CLI runs.
+astronomer-cosmos 1.15.1 installs and supports Airflow 3; it is not used here because:
+- it renders one task per model from `dbt ls` (work for the dag-processor, cached but
+  redone when the project changes) or from a compiled manifest we would have to build
+  and ship;
+- its default (local) mode starts one dbt invocation per model and each re-parses the
+  project: about 5-10 s each on a 2-core machine, minutes for our three dozen models, where four
+  layer builds cost four dbt start-ups (its newer watcher mode, one `dbt build` feeding
+  per-model sensors, needs the triggerer and deferrable sensors);
+- it would run dbt its own way rather than through `credit_scoreboard.transform`, the
+  code `credit-scoreboard run` uses, and the per-run build file would have to be
+  templated into every operator's environment.
+
+One `dbt build --select <layer>` per layer shows the lineage (seeds -> staging ->
+intermediate -> marts), and a test spanning two layers runs once, with the later one
+("buildable" indirect selection; checked in tests/test_dags.py).
 """
 
 from __future__ import annotations
