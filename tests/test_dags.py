@@ -33,13 +33,16 @@ def airflow_env(home: Path) -> dict[str, str]:
 
 @pytest.fixture(scope="module")
 def dagbag(tmp_path_factory):
-    # Airflow reads AIRFLOW_HOME and AIRFLOW__* when it is first imported.
-    os.environ.update(airflow_env(tmp_path_factory.mktemp("airflow_home")))
-    from airflow.dag_processing.dagbag import BundleDagBag
+    # Airflow reads AIRFLOW_HOME and AIRFLOW__* when it is first imported; the variables
+    # are restored afterwards so that they do not leak into other test modules.
+    with pytest.MonkeyPatch.context() as patch:
+        for name, value in airflow_env(tmp_path_factory.mktemp("airflow_home")).items():
+            patch.setenv(name, value)
+        from airflow.dag_processing.dagbag import BundleDagBag
 
-    # The DAG files import credit_common from their folder, which Airflow puts on
-    # sys.path as the "dags-folder" bundle: BundleDagBag does the same.
-    return BundleDagBag(dag_folder=str(DAGS), bundle_path=DAGS)
+        # The DAG files import credit_common from their folder, which Airflow puts on
+        # sys.path as the "dags-folder" bundle: BundleDagBag does the same.
+        yield BundleDagBag(dag_folder=str(DAGS), bundle_path=DAGS)
 
 
 @pytest.fixture(scope="module")
@@ -144,7 +147,7 @@ def test_parsing_is_cheap_no_dbt_gx_or_duckdb_import(tmp_path):
     assert result.returncode == 0, result.stderr[-2000:]
     elapsed, heavy = result.stdout.strip().splitlines()[-1].split(" ", 1)
     assert heavy == "[]", f"DAG parsing imported {heavy}"
-    assert float(elapsed) < 5, f"parsing the DAG folder took {elapsed} s"
+    assert float(elapsed) < 10, f"parsing the DAG folder took {elapsed} s"
 
 
 def test_publish_if_unchanged_refuses_to_overwrite_a_newer_publish(tmp_path):
