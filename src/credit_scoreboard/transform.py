@@ -81,11 +81,14 @@ def build_models(database: Path, as_of: dt.date, select: str | None = None,
     """`dbt build` (seeds, models, tests) on `database` for the run's as-of date.
 
     `select` narrows it to one selection (e.g. "path:models/staging") so that an Airflow DAG
-    can run one layer per task; `vars` overrides the KPI parameters of dbt_project.yml.
+    can run one layer per task (tests reading models outside the selection wait for them);
+    `vars` overrides the KPI parameters of dbt_project.yml.
     """
     command = ["build"]
     if select:
-        command += ["--select", select]
+        # a test runs with the selection only when every model it reads is selected too:
+        # layer by layer, a cross-layer test runs once, after its last model is built
+        command += ["--select", select, "--indirect-selection", "buildable"]
     with tempfile.TemporaryDirectory(prefix="credit-scoreboard-dbt-") as work_dir:
         _invoke(command, Path(database), as_of, vars, Path(work_dir))
 
