@@ -6,6 +6,9 @@ _credit_root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 export AIRFLOW_HOME="$_credit_root/airflow_home"
 export AIRFLOW__CORE__DAGS_FOLDER="$_credit_root/dags"
 export AIRFLOW__CORE__LOAD_EXAMPLES=False
+# The LocalExecutor starts one worker process per slot (32 by default); the pipeline is a
+# chain of single tasks, so a few are plenty on a laptop.
+export AIRFLOW__CORE__PARALLELISM="${AIRFLOW__CORE__PARALLELISM:-4}"
 # `standalone` runs `airflow ...` subcommands: the venv's bin must be first on PATH.
 export PATH="$_credit_root/.venv/bin:$PATH"
 export DO_NOT_TRACK=1
