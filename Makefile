@@ -8,3 +8,10 @@ test:  ## the whole test suite (installs the venv and Debian's chromium when mis
 
 lint:
 	.venv/bin/ruff check src dashboards dags tests bench
+
+# Analyst notebooks: pair each notebooks/*.py script with its .ipynb, then open JupyterLab
+# (add JUPYTER_ARGS="--no-browser --allow-root" on a server or as root).
+notebooks:  ## JupyterLab on the analyst notebooks, reading the published warehouse (make demo first)
+	scripts/bootstrap.sh
+	.venv/bin/jupytext --sync notebooks/[0-9][0-9]_*.py
+	.venv/bin/jupyter lab notebooks/ $(JUPYTER_ARGS)
