@@ -214,29 +214,13 @@ def resolve_as_of(build_db: str) -> dict:
     return facts
 
 
-@contextlib.contextmanager
-def buildable_tests_only() -> Iterator[None]:
-    """A test whose models sit in two layers (a mart's relationship to a staging model) must
-    run with the later layer: dbt's default ("eager") would run it with the first layer it
-    touches, before the mart is built. "buildable" picks the tests whose every model is in
-    this layer or upstream of it."""
-    saved = os.environ.get("DBT_INDIRECT_SELECTION")
-    os.environ["DBT_INDIRECT_SELECTION"] = "buildable"
-    try:
-        yield
-    finally:
-        if saved is None:
-            os.environ.pop("DBT_INDIRECT_SELECTION", None)
-        else:
-            os.environ["DBT_INDIRECT_SELECTION"] = saved
-
-
 @task
 def dbt_build(build_db: str, as_of: str, select: str) -> dict:
-    """`dbt build` (models, seeds, unit and data tests) of one layer."""
+    """`dbt build` (models, seeds, unit and data tests) of one layer; a test that reads
+    models of two layers runs with the later one (see transform.build_models)."""
     from credit_scoreboard import pipeline
 
-    with pipeline_step("dbt_build") as facts, buildable_tests_only():
+    with pipeline_step("dbt_build") as facts:
         pipeline.build_models(existing_build(build_db), dt.date.fromisoformat(as_of), select)
     return facts
 

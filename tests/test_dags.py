@@ -195,8 +195,8 @@ def test_every_dbt_test_runs_in_exactly_one_layer_task(credit_common, tmp_path, 
 
     every_test = tests_selected()
     by_layer = []
-    with credit_common.buildable_tests_only():
-        for _, select in credit_common.DBT_LAYERS:
-            by_layer += tests_selected("--select", select)
+    for _, select in credit_common.DBT_LAYERS:
+        # the indirect selection transform.build_models uses with a selection
+        by_layer += tests_selected("--select", select, "--indirect-selection", "buildable")
     assert len(every_test) > 0
     assert sorted(by_layer) == sorted(every_test)
