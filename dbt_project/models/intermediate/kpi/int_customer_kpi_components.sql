@@ -43,6 +43,10 @@ invoices as (
     select * from {{ ref('stg_erp__invoices') }} where document_type = 'invoice'
 ),
 
+payments as (
+    select * from {{ ref('stg_erp__payments') }}
+),
+
 grid as (
     select
         customers.customer_id,
@@ -151,6 +155,23 @@ settlements_to_{{ point }} as (
 ),
 {%- endfor %}
 
+-- the last day the customer paid anything, and its first invoice (for a customer who never paid)
+payment_days as (
+    select distinct customer_id, payment_date from payments
+),
+
+last_payment as (
+    select grid.customer_id, grid.as_of_date, payment_days.payment_date as last_payment_date
+    from grid
+    asof inner join payment_days
+        on grid.customer_id = payment_days.customer_id
+        and grid.as_of_date >= payment_days.payment_date
+),
+
+first_invoice as (
+    select customer_id, min(document_date) as first_invoice_date from invoices group by customer_id
+),
+
 calls_in_month as (
     select
         calls.customer_id,
@@ -234,6 +255,9 @@ final as (
         coalesce(open_items_by_customer.overdue_invoices, 0) as overdue_invoices,
         open_items_by_customer.oldest_days_past_due,
         coalesce(open_disputes_by_customer.open_disputes, 0) as open_disputes,
+        last_payment.last_payment_date,
+        grid.as_of_date - coalesce(last_payment.last_payment_date, first_invoice.first_invoice_date)
+            as days_without_payment,
         coalesce(balance_at_previous_month_end.opening_ar, 0) as opening_ar,
         coalesce(month_activity.month_net_sales, 0) as month_net_sales,
         coalesce(sales_window.sales_window, 0) as sales_window,
@@ -286,10 +310,11 @@ final as (
                     'open_items_by_customer', 'open_disputes_by_customer', 'settlements_to_as_of_date',
                     'settlements_to_behaviour_window_start', 'settlements_to_three_months_before',
                     'settlements_to_six_months_before', 'calls_in_month', 'matured_promises',
-                    'penalties_by_customer', 'invoices_issued_in_month'] %}
+                    'penalties_by_customer', 'invoices_issued_in_month', 'last_payment'] %}
     left join {{ cte }}
         on grid.customer_id = {{ cte }}.customer_id and grid.as_of_date = {{ cte }}.as_of_date
     {%- endfor %}
+    left join first_invoice on grid.customer_id = first_invoice.customer_id
 )
 
 select * from final

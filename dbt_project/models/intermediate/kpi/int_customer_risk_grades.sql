@@ -15,6 +15,8 @@ signals as (
         oldest_days_past_due,
         promises_broken_12m,
         open_disputes,
+        -- a customer with overdue debt who has stopped paying altogether
+        case when overdue_ar > 0 then days_without_payment end as days_without_payment,
         {{ safe_divide('settled_amount_x_days_beyond_12m', 'settled_amount_12m') }} as avg_days_beyond_terms_12m,
         {{ safe_divide('settled_amount_x_days_beyond_3m', 'settled_amount_3m') }}
         - {{ safe_divide('settled_amount_x_days_beyond_previous_3m', 'settled_amount_previous_3m') }}
@@ -37,7 +39,8 @@ points as (
         case when credit_limit_use > 1 then 2 when credit_limit_use > 0.8 then 1 else 0 end
             as limit_use_points,
         case when oldest_days_past_due > 90 then 2 when oldest_days_past_due > 60 then 1 else 0 end
-            as overdue_age_points
+            as overdue_age_points,
+        case when days_without_payment > 90 then 2 else 0 end as no_payment_points
     from signals
 ),
 
@@ -45,7 +48,7 @@ final as (
     select
         *,
         beyond_terms_points + trend_points + broken_promise_points + dispute_points
-        + limit_use_points + overdue_age_points as risk_points,
+        + limit_use_points + overdue_age_points + no_payment_points as risk_points,
         case
             when risk_points = 0 then 'A'
             when risk_points <= 2 then 'B'
@@ -57,7 +60,7 @@ final as (
             case when beyond_terms_points > 0
                 then printf('pays %.0f days beyond terms (12 months)', avg_days_beyond_terms_12m) end,
             case when trend_points > 0
-                then printf('paying %.0f days later than 3 months before', days_beyond_terms_trend) end,
+                then printf('paying %.0f days later than in the previous quarter', days_beyond_terms_trend) end,
             case when broken_promise_points > 0
                 then printf('%d broken promise(s) in 12 months', promises_broken_12m) end,
             case when dispute_points > 0
@@ -65,7 +68,9 @@ final as (
             case when limit_use_points > 0
                 then printf('credit limit used at %.0f%%', 100 * credit_limit_use) end,
             case when overdue_age_points > 0
-                then printf('oldest overdue item %d days past due', oldest_days_past_due) end
+                then printf('oldest overdue item %d days past due', oldest_days_past_due) end,
+            case when no_payment_points > 0
+                then printf('no payment received for %d days', days_without_payment) end
         ), ''), 'no warning signal') as risk_reasons
     from points
 )
