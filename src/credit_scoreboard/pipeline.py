@@ -92,10 +92,35 @@ def build_path_for(warehouse: Path, run_id: str) -> Path:
     return warehouse.parent / f".{warehouse.name}.build-{run_id}"
 
 
+# A build file untouched this long belongs to a run that died (SIGKILL, lost worker,
+# power cut) without its cleanup. Not every live build holds the publisher lock (an
+# Airflow run keeps its build file between tasks), so only old ones are removed.
+STALE_BUILD_SECONDS = 6 * 3600
+
+
+def discard_stale_builds(warehouse: Path, older_than: float = STALE_BUILD_SECONDS) -> list[Path]:
+    """Remove this warehouse's build files (and their WAL) left by dead runs; returns them."""
+    cutoff = time.time() - older_than
+    removed = []
+    for leftover in warehouse.parent.glob(f".{warehouse.name}.build-*"):
+        with contextlib.suppress(FileNotFoundError):
+            if leftover.stat().st_mtime < cutoff:
+                leftover.unlink()
+                removed.append(leftover)
+    return removed
+
+
+def duckdb_config() -> dict[str, str]:
+    """Settings of every connection the pipeline opens: `CREDIT_SCOREBOARD_DUCKDB_MEMORY_LIMIT`
+    (e.g. `2GB`) caps DuckDB's memory on a shared host; unset, DuckDB takes 80% of RAM."""
+    memory_limit = os.environ.get("CREDIT_SCOREBOARD_DUCKDB_MEMORY_LIMIT", "").strip()
+    return {"memory_limit": memory_limit} if memory_limit else {}
+
+
 @contextlib.contextmanager
 def connect(database: Path, read_only: bool = False) -> Iterator[duckdb.DuckDBPyConnection]:
     """A DuckDB connection that is always closed (Airflow runs every task in one process)."""
-    con = duckdb.connect(str(database), read_only=read_only)
+    con = duckdb.connect(str(database), read_only=read_only, config=duckdb_config())
     try:
         yield con
     finally:
@@ -306,6 +331,8 @@ def run_pipeline(
         return result
 
     with publisher_lock(warehouse):
+        for leftover in discard_stale_builds(warehouse):
+            log.warning("removed %s, left by a run that did not finish", leftover.name)
         build_db = timed("prepare", lambda: prepare_build(warehouse, run_id, from_scratch))
         try:
             report = timed("ingest", lambda: ingest(build_db, landing_dir))
