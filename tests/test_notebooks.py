@@ -13,6 +13,8 @@ import jupytext
 import papermill
 import pytest
 
+from credit_scoreboard.analysis import definition, list_marts, open_warehouse
+
 NOTEBOOKS_DIR = Path(__file__).resolve().parents[1] / "notebooks"
 NOTEBOOKS = sorted(path.stem for path in NOTEBOOKS_DIR.glob("[0-9][0-9]_*.py"))
 
@@ -57,6 +59,25 @@ def warehouse(published_warehouse):
 
 def scalar(con, sql: str):
     return con.execute(sql).fetchone()[0]
+
+
+def test_open_warehouse_is_read_only_and_reads_the_definitions(published_warehouse):
+    con = open_warehouse(published_warehouse)
+    try:
+        with pytest.raises(duckdb.InvalidInputException, match="read-only"):
+            con.execute("create table marts.scratch (x int)")
+        assert "kpi_monthly" in set(list_marts(con).table_name)
+        assert definition(con, "marts.kpi_monthly", "dso_simple").startswith("DSO, simple method")
+        assert definition(con, "call_uplift").startswith("Company-level uplift")
+        with pytest.raises(KeyError, match="marts.kpi_monthly.no_such_kpi"):
+            definition(con, "kpi_monthly", "no_such_kpi")
+    finally:
+        con.close()
+
+
+def test_open_warehouse_names_the_missing_file(tmp_path):
+    with pytest.raises(FileNotFoundError, match="no published warehouse at .*missing.duckdb"):
+        open_warehouse(tmp_path / "missing.duckdb")
 
 
 def test_the_four_notebooks_of_the_issue_are_there():
