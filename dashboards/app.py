@@ -10,6 +10,7 @@ import datetime as dt
 import os
 import secrets
 import sys
+from collections import deque
 from pathlib import Path
 
 import dash
@@ -53,7 +54,7 @@ def create_app(warehouse: Path, users_file: Path | None = None,
         SECRET_KEY=_secret_key(), WAREHOUSE=Path(warehouse), DASHBOARD_SETTINGS=settings,
         SESSION_COOKIE_HTTPONLY=True, SESSION_COOKIE_SAMESITE="Lax",
         PERMANENT_SESSION_LIFETIME=dt.timedelta(hours=settings.session_hours),
-        TIMINGS=[],  # (page, seconds) of every page render, read by the benchmark
+        TIMINGS=deque(maxlen=2000),  # (page, seconds) of recent page renders
     )
     auth.install(server, users_file or default_users_file())
     app = dash.Dash(

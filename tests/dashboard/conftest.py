@@ -3,6 +3,7 @@ generated book (tests/conftest.py), in a background thread, and a headless Chrom
 
 from __future__ import annotations
 
+import logging
 import shutil
 import socket
 import threading
@@ -46,6 +47,8 @@ def users_file(tmp_path_factory) -> Path:
 def live_server(dashboard_warehouse, users_file, monkeypatch_session):
     """(base url, app) of the dashboard served by werkzeug on a free local port."""
     from werkzeug.serving import make_server
+
+    logging.getLogger("werkzeug").setLevel(logging.WARNING)  # no line per request
 
     from dashboards.app import create_app
 

@@ -138,7 +138,7 @@ def test_callback_timings_on_the_generated_book(http, live_server, dashboard_war
         "worklist": lambda q: ("/worklist", q), "quality": lambda q: ("/quality", q),
     }
     timings: dict[str, list[float]] = {name: [] for name in pages}
-    for _ in range(12):
+    for _ in range(10):
         query = f"?as_of={generator.choice(as_of_dates)}"
         query += generator.choice(["", f"&segment={generator.choice(segments)}",
                                    f"&region={generator.choice(regions)}"])
