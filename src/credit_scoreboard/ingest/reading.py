@@ -102,16 +102,23 @@ def _stage_csv(con, extract: ExtractFile, scratch: Path) -> StagedExtract:
     con.execute("drop table if exists csv_reject_scans")
     # Every field read as text; lines with a wrong number of fields go to DuckDB's rejects
     # table instead of failing the read.
-    con.execute(
-        f"""
-        create temp table csv_rows as
-        select * from read_csv(?, header = false, skip = 1, delim = ?, quote = '"',
-            escape = '"', columns = {{{columns}}}, auto_detect = false,
-            store_rejects = true, rejects_table = 'csv_rejects',
-            rejects_scan = 'csv_reject_scans')
-        """,
-        [str(path), delimiter],
-    )
+    try:
+        con.execute(
+            f"""
+            create temp table csv_rows as
+            select * from read_csv(?, header = false, skip = 1, delim = ?, quote = '"',
+                escape = '"', columns = {{{columns}}}, auto_detect = false,
+                store_rejects = true, rejects_table = 'csv_rejects',
+                rejects_scan = 'csv_reject_scans')
+            """,
+            [str(path), delimiter],
+        )
+    except duckdb.OutOfMemoryException:
+        raise  # the host's problem, not the file's
+    except duckdb.Error as error:  # e.g. line breaks the CSV parser cannot follow (\r\r\n)
+        raise ExtractError(
+            extract.file_name, f"not a readable CSV file ({_first_line(error)})"
+        ) from None
     # DuckDB reports each missing field of a line: keep the line's first error.
     con.execute(
         """
@@ -232,6 +239,8 @@ def _stage_parquet(con, extract: ExtractFile) -> StagedExtract:
             """,
             [str(extract.path)],
         )
+    except duckdb.OutOfMemoryException:
+        raise  # the host's problem, not the file's
     except duckdb.Error as error:
         raise ExtractError(
             extract.file_name, f"not a readable Parquet file ({_first_line(error)})"
