@@ -151,8 +151,9 @@ def not_available(title: str, why: str) -> dbc.Alert:
 
 # --- tables -----------------------------------------------------------------------------
 
-AMOUNT_HINTS = ("amount", "_ar", "cost", "collected", "limit", "balance", "penalt")
-RATE_HINTS = ("rate", "share", "weight")
+AMOUNT_HINTS = ("amount", "_ar", "cost", "collected", "limit", "balance", "penalt", "debit",
+                "credit")
+RATE_HINTS = ("rate", "share", "weight", "uplift", "mean_outcome")
 
 
 def _column_def(name: str, series: pd.Series, locale: str,
@@ -166,9 +167,10 @@ def _column_def(name: str, series: pd.Series, locale: str,
         if any(hint in name for hint in RATE_HINTS):
             formatter = f"formatPercent(params.value, '{locale}')"
         else:
+            whole = pd.api.types.is_integer_dtype(series) or bool(
+                (series.dropna() % 1 == 0).all())  # counts summed as floats
             decimals = 2 if any(hint in name for hint in AMOUNT_HINTS) or name in \
-                BUCKET_COLOURS or name == "total" else (
-                0 if pd.api.types.is_integer_dtype(series) else 1)
+                BUCKET_COLOURS or name == "total" else (0 if whole else 1)
             formatter = f"formatNumber(params.value, '{locale}', {decimals})"
         definition.update(type="numericColumn", valueFormatter={"function": formatter},
                           filter="agNumberColumnFilter")

@@ -34,11 +34,12 @@ def _body(page: Page) -> list:
         html.P("Twelve months to the as-of date.", className="text-muted"),
         dbc.Row([
             dbc.Col(components.graph(f"{PAGE}-funnel", components.figure(
-                funnel, "Funnel: calls to kept promises", locale, height=320)), md=6),
-            dbc.Col([components.kpi_tile(
+                funnel, "Funnel: calls to kept promises", locale, height=320,
+                margin={"l": 150})), md=8),
+            components.kpi_tile(
                 f"{PAGE}-tile-cash", "Cash collected within 30 days of a call", "amount", cash,
                 None, None, "Payments received within 30 days after a collection call.",
-                locale)], md=6),
+                locale),
         ]),
     ]
     if not views.complete:
