@@ -53,14 +53,19 @@ def load_landing(con: duckdb.DuckDBPyConnection, landing_dir: Path) -> IngestRep
       in modification order, then by name; so referential rules see every key loaded
       before, in earlier runs or earlier in this one.
     - A row breaking a rule goes to raw.quarantine with all the rules it breaks; the
-      other rows are upserted by key: a later row of a key (later in the file, in a later
-      file or run) replaces the earlier one. A superseded row still counts as loaded, so
-      for every file rows_read = rows_loaded + rows_quarantined.
+      other rows are upserted by key: a later row of a key (later in the file, or in a
+      file modified later, then named later, whichever run loads it) replaces the
+      earlier one; a file arriving late with an older modification time does not
+      overwrite newer rows. A key whose latest row is quarantined loses its earlier
+      version (as if the final data were loaded once). A superseded row still counts as
+      loaded, so for every file rows_read = rows_loaded + rows_quarantined.
     - A changed file replaces the quarantine rows of its earlier version (same name).
     - A file that cannot be read raises ExtractError and nothing of this run is kept.
     """
     for statement in raw_schema_ddl():
         con.execute(statement)
+    # Each file's modification time: the contract's "later extract" across runs too.
+    con.execute("alter table raw.load_log add column if not exists file_modified_ns BIGINT")
     for macro in PARSING_MACROS:
         con.execute(macro)
     loaded_at = dt.datetime.now().replace(microsecond=0)
@@ -93,7 +98,8 @@ def _load_file(con, extract: ExtractFile, loaded_at: dt.datetime) -> FileLoad:
     con.execute(check_rows_sql(extract.entity, staged.column_of))
     con.execute("delete from raw.quarantine where file_name = ?", [extract.file_name])
     _quarantine(con, extract, staged, loaded_at)
-    _upsert(con, extract, loaded_at)
+    modified_ns = extract.path.stat().st_mtime_ns
+    _upsert(con, extract, loaded_at, modified_ns)
     load.rows_read, load.rows_loaded, load.rows_quarantined = con.execute(
         """
         select count(*) + (select count(*) from extract_rejects),
@@ -104,9 +110,11 @@ def _load_file(con, extract: ExtractFile, loaded_at: dt.datetime) -> FileLoad:
     ).fetchone()
     con.execute(
         "insert into raw.load_log (file_name, entity, rows_read, rows_loaded, rows_quarantined,"
-        " checksum, loaded_at, file_format, ignored_columns) values (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        " checksum, loaded_at, file_format, ignored_columns, file_modified_ns)"
+        " values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         [load.file_name, load.entity, load.rows_read, load.rows_loaded, load.rows_quarantined,
-         load.checksum, loaded_at, staged.file_format, ", ".join(load.ignored_columns) or None],
+         load.checksum, loaded_at, staged.file_format, ", ".join(load.ignored_columns) or None,
+         modified_ns],
     )
     return load
 
@@ -133,26 +141,47 @@ def _quarantine(con, extract: ExtractFile, staged: StagedExtract, loaded_at) -> 
     )
 
 
-def _upsert(con, extract: ExtractFile, loaded_at) -> None:
-    """Good rows replace the rows of the same key; within the file the last row wins."""
+def _upsert(con, extract: ExtractFile, loaded_at, modified_ns: int) -> None:
+    """The last row of each key in the file is the key's new version, unless the key's
+    row in raw came from a later extract (modified later, then named later; earlier
+    loads without a known time count as older). A good row replaces the key's row; a
+    quarantined one removes it."""
     entity = ENTITIES[extract.entity]
     columns = ", ".join(entity.column_names)
+    key = entity.key
     con.execute(
         f"""
         create or replace temp table upserted_rows as
-        select {columns}, row_number from checked_rows
-        where broken_rules = ''
-        qualify row_number() over (partition by {entity.key} order by row_number desc) = 1
+        select {columns}, row_number, broken_rules = '' as is_good from checked_rows
+        where {key} is not null
+        qualify row_number() over (partition by {key} order by row_number desc) = 1
         """
     )
     con.execute(
+        f"""
+        delete from upserted_rows where {key} in (
+            select current_rows.{key}
+            from raw.{entity.name} as current_rows
+            join (
+                select file_name, max_by(file_modified_ns, loaded_at) as modified_ns
+                from raw.load_log group by file_name
+            ) as source on source.file_name = current_rows.source_file
+            where current_rows.source_file <> $file_name
+                and (source.modified_ns > $modified_ns
+                     or (source.modified_ns = $modified_ns and source.file_name > $file_name))
+        )
+        """,
+        {"file_name": extract.file_name, "modified_ns": modified_ns},
+    )
+    con.execute(
         f"delete from raw.{entity.name} "
-        f"where {entity.key} in (select {entity.key} from upserted_rows)"
+        f"where {key} in (select {key} from upserted_rows)"
     )
     con.execute(
         f"""
         insert into raw.{entity.name} ({columns}, source_file, source_row, loaded_at)
-        select {columns}, ?, row_number, ? from upserted_rows order by row_number
+        select {columns}, ?, row_number, ? from upserted_rows where is_good
+        order by row_number
         """,
         [extract.file_name, loaded_at],
     )
