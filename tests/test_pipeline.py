@@ -114,3 +114,24 @@ def test_cli_publishes_then_a_bad_file_leaves_the_warehouse_untouched(
     assert sorted(path.name for path in warehouse.parent.iterdir()) == [
         ".credit.duckdb.lock", "credit.duckdb",
     ]
+
+
+def test_detect_new_extracts_compares_the_landing_folder_with_the_published_load_log(
+    generated_landing, published_warehouse, tmp_path
+):
+    from credit_scoreboard.pipeline import detect_new_extracts
+
+    assert detect_new_extracts(generated_landing, published_warehouse) == []
+    assert len(detect_new_extracts(generated_landing, tmp_path / "none.duckdb")) == 5
+
+    landing = tmp_path / "landing"
+    shutil.copytree(generated_landing, landing)
+    (landing / "payments_delta.csv").write_text(
+        "payment_id,customer_id,document_id,payment_date,amount,method\n", encoding="utf-8"
+    )
+    # A known name with changed content is new too.
+    with (landing / "calls.csv").open("a", encoding="utf-8") as calls:
+        calls.write("\n")
+    assert sorted(detect_new_extracts(landing, published_warehouse)) == [
+        "calls.csv", "payments_delta.csv",
+    ]

@@ -53,10 +53,20 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--warehouse", type=Path, default=None)
     serve.add_argument("--port", type=int, default=8050)
     serve.add_argument("--host", default="127.0.0.1")
+
+    users = commands.add_parser(
+        "users", add_help=False, help="manage dashboard users: users add NAME --role R | users list"
+    )
+    users.add_argument("users_args", nargs=argparse.REMAINDER)
     return parser
 
 
 def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
+    if argv[:1] == ["users"]:  # its own parser (dashboards.users), options and all
+        from dashboards.users import main as users_main
+
+        return users_main(argv[1:])
     args = build_parser().parse_args(argv)
     # Progress lines go to stderr so operators (and the fault-injection tests) see which
     # step is running; the summary alone goes to stdout.

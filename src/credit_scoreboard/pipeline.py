@@ -162,6 +162,20 @@ def _step(name: str, action: Callable[[], T]) -> T:
 # --- steps -----------------------------------------------------------------------------
 
 
+def detect_new_extracts(landing_dir: Path, warehouse: Path) -> list[str]:
+    """Extract files of the landing folder that the published warehouse has not loaded
+    (new names, or known names with new content); all of them before the first publish."""
+    from credit_scoreboard.ingest.files import discover_extracts
+
+    extracts = discover_extracts(Path(landing_dir))
+    loaded: set[tuple[str, str]] = set()
+    if warehouse.exists():
+        with connect(warehouse, read_only=True) as con:
+            loaded = set(con.execute("select file_name, checksum from raw.load_log").fetchall())
+    return [extract.file_name for extract in extracts
+            if (extract.file_name, extract.checksum) not in loaded]
+
+
 def prepare_build(warehouse: Path, run_id: str, from_scratch: bool = False) -> Path:
     """Start the build file from the published warehouse (or empty on the first run, or
     when rebuilding history from a full set of extracts)."""
