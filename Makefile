@@ -15,3 +15,7 @@ notebooks:  ## JupyterLab on the analyst notebooks, reading the published wareho
 	scripts/bootstrap.sh
 	.venv/bin/jupytext --sync notebooks/[0-9][0-9]_*.py
 	.venv/bin/jupyter lab notebooks/ $(JUPYTER_ARGS)
+
+# Performance benchmark of issue 8 (SIZES=100k,1M,10M; the large sizes take long: see bench/README.md).
+bench:  ## generate books, time the pipeline, its checks and the dashboard; results in bench/results/
+	.venv/bin/python -m bench.run --sizes $(or $(SIZES),100k) --out bench/results/
