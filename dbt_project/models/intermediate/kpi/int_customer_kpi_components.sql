@@ -71,21 +71,15 @@ balance_at_as_of_date as (
         and grid.as_of_date >= daily_movements.movement_date
 ),
 
-balance_at_previous_month_end as (
-    select grid.customer_id, grid.as_of_date, daily_movements.balance_at_end_of_day as opening_ar
-    from grid
-    asof inner join daily_movements
-        on grid.customer_id = daily_movements.customer_id
-        and grid.previous_month_end >= daily_movements.movement_date
-),
-
--- the month ending D (counted up to D): net sales and the sum of the daily balances, which is
--- opening balance x days + each movement x the days it was carried until D
+-- the month ending D (counted up to D): net sales, the change in balance (the opening balance
+-- is total_ar(D) minus it) and the sum of the daily balances, which is opening balance x days
+-- + each movement x the days it was carried until D
 month_activity as (
     select
         daily_movements.customer_id,
         as_of_dates.as_of_date,
         sum(daily_movements.net_sales) as month_net_sales,
+        sum(daily_movements.balance_change) as month_balance_change,
         sum(daily_movements.balance_change * (as_of_dates.as_of_date - daily_movements.movement_date + 1))
             as month_movements_balance_days
     from daily_movements
@@ -258,10 +252,12 @@ final as (
         last_payment.last_payment_date,
         grid.as_of_date - coalesce(last_payment.last_payment_date, first_invoice.first_invoice_date)
             as days_without_payment,
-        coalesce(balance_at_previous_month_end.opening_ar, 0) as opening_ar,
+        coalesce(balance_at_as_of_date.total_ar, 0) - coalesce(month_activity.month_balance_change, 0)
+            as opening_ar,
         coalesce(month_activity.month_net_sales, 0) as month_net_sales,
         coalesce(sales_window.sales_window, 0) as sales_window,
-        coalesce(balance_at_previous_month_end.opening_ar, 0) * grid.days_in_period
+        (coalesce(balance_at_as_of_date.total_ar, 0) - coalesce(month_activity.month_balance_change, 0))
+        * grid.days_in_period
         + coalesce(month_activity.month_movements_balance_days, 0) as month_balance_days,
         -- credit limit: customers without a limit are never over it
         coalesce(coalesce(balance_at_as_of_date.total_ar, 0) > grid.credit_limit, false) as is_over_limit,
@@ -306,7 +302,7 @@ final as (
         coalesce(invoices_issued_in_month.invoiced_amount_beyond_legal_terms, 0)
             as invoiced_amount_beyond_legal_terms
     from grid
-    {%- for cte in ['balance_at_as_of_date', 'balance_at_previous_month_end', 'month_activity', 'sales_window',
+    {%- for cte in ['balance_at_as_of_date', 'month_activity', 'sales_window',
                     'open_items_by_customer', 'open_disputes_by_customer', 'settlements_to_as_of_date',
                     'settlements_to_behaviour_window_start', 'settlements_to_three_months_before',
                     'settlements_to_six_months_before', 'calls_in_month', 'matured_promises',

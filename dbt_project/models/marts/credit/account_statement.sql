@@ -41,12 +41,8 @@ final as (
         case when entries_to_date.balance_change > 0 then entries_to_date.balance_change else 0 end as debit,
         case when entries_to_date.balance_change < 0 then -entries_to_date.balance_change else 0 end as credit,
         entries_to_date.balance_change,
-        -- recomputed on the entries up to the as-of date (the same order as the ledger)
-        sum(entries_to_date.balance_change) over (
-            partition by entries_to_date.customer_id
-            order by entries_to_date.entry_date, entries_to_date.entry_type = 'payment', entries_to_date.entry_id
-            rows unbounded preceding
-        ) as running_balance,
+        -- the ledger runs in date order, so the entries up to the as-of date keep their balance
+        entries_to_date.running_balance,
         case
             when entries_to_date.entry_type = 'invoice' then coalesce(open_items_now.open_amount, 0)
         end as open_amount,
