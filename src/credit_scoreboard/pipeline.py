@@ -152,7 +152,12 @@ def _step(name: str, action: Callable[[], T]) -> T:
     except (ExtractError, QualityError, TransformError) as error:
         raise PipelineError(name, str(error)) from error
     except duckdb.OutOfMemoryException as error:
-        raise PipelineError(name, f"out of memory: {error}") from error
+        first_line = (str(error).strip().splitlines() or [""])[0]
+        limit = duckdb_config().get("memory_limit", "80% of RAM")
+        raise PipelineError(
+            name, f"out of memory (DuckDB memory limit {limit}; "
+            f"CREDIT_SCOREBOARD_DUCKDB_MEMORY_LIMIT sets it): {first_line}",
+        ) from error
     except OSError as error:
         raise PipelineError(name, f"{error.strerror or error} ({error.filename or ''})") from error
     except duckdb.Error as error:
@@ -183,7 +188,11 @@ def prepare_build(warehouse: Path, run_id: str, from_scratch: bool = False) -> P
     build_db.parent.mkdir(parents=True, exist_ok=True)
     discard_build(build_db)
     if warehouse.exists() and not from_scratch:
-        shutil.copyfile(warehouse, build_db)
+        try:
+            shutil.copyfile(warehouse, build_db)
+        except BaseException:
+            discard_build(build_db)  # a half copy on a full disk would keep it full
+            raise
     return build_db
 
 
