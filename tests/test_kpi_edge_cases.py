@@ -13,9 +13,9 @@ from pathlib import Path
 
 import duckdb
 import pytest
+from kpi_fixtures.edge_case_book import RUN_AS_OF, create_book
 
 from credit_scoreboard.transform import TransformError, build_models, generate_docs
-from tests.kpi_fixtures.edge_case_book import RUN_AS_OF, create_book
 
 D = dt.date
 
