@@ -32,6 +32,7 @@ def headline_kpis(landing: Path) -> tuple[pd.DataFrame, pd.DataFrame]:
              for entity in ("invoices", "payments", "disputes", "calls")}
     con = duckdb.connect()
     try:
+        con.execute("set enable_progress_bar = false")
         for statement in _statements(SCRIPT.read_text().format(**files)):
             con.execute(statement)
         kpis = con.execute("select * from kpis order by as_of_date").df()

@@ -91,13 +91,16 @@ def _load() -> list[float]:
     return [round(value, 2) for value in os.getloadavg()]
 
 
-def bench_size(label: str, invoices: int, work: Path, out: Path, rounds: int) -> dict:
-    """Every figure of one size; raises TaskFailed if a task fails."""
+def bench_size(label: str, invoices: int, work: Path, out: Path, rounds: int,
+               result: dict) -> None:
+    """Every figure of one size, into `result` (so a failed task keeps the figures before
+    it); raises TaskFailed if a task fails."""
     landing, warehouse = work / "landing", work / "warehouse" / "credit.duckdb"
     shutil.rmtree(work, ignore_errors=True)
     work.mkdir(parents=True)
     log = out / f"bench-{label}.log"
-    result: dict = {"size": label, "target_invoices": invoices, "load_before": _load()}
+    result.update({"size": label, "target_invoices": invoices, "load_before": _load(),
+                   "complete": False})
 
     print(f"[{label}] generating {invoices:,} invoices ...", flush=True)
     result["generation"] = run_task("generate", log, out=str(landing), invoices=invoices)
@@ -133,7 +136,7 @@ def bench_size(label: str, invoices: int, work: Path, out: Path, rounds: int) ->
         "pandas_over_pipeline": result["pandas"]["seconds"] / full,
         "incremental_over_full": result["incremental_run"]["seconds"] / full,
     }
-    return result
+    result["complete"] = True
 
 
 def targets(results: dict[str, dict]) -> dict:
@@ -236,22 +239,24 @@ def main(argv: list[str] | None = None) -> int:
               "machine": machine(), "targets_for": TARGETS, "sizes": {}}
     try:
         for size in sizes:
-            report["sizes"][size] = bench_size(size, SIZES[size], work_root / size, out,
-                                               args.rounds)
+            report["sizes"][size] = {}
+            bench_size(size, SIZES[size], work_root / size, out, args.rounds,
+                       report["sizes"][size])
             if not args.keep_data:
                 shutil.rmtree(work_root / size, ignore_errors=True)
     finally:
-        report["targets"] = targets(report["sizes"])
+        complete = {size: result for size, result in report["sizes"].items()
+                    if result.get("complete")}
+        report["targets"] = targets(complete)
         stamp = dt.datetime.now().strftime("%Y%m%dT%H%M%S")
         text = json.dumps(report, indent=2, default=str)
         (out / f"bench-{stamp}.json").write_text(text)
         (out / "latest.json").write_text(text)
-    if report["sizes"]:
-        print(table(report["sizes"]))
+    if complete:
+        print(table(complete))
         print("targets:", json.dumps(report["targets"], indent=1))
     print(f"results: {out / 'latest.json'}")
-    failed = [size for size, result in report["sizes"].items()
-              if not result["agreement"]["agree"]]
+    failed = [size for size, result in complete.items() if not result["agreement"]["agree"]]
     if failed:
         print(f"the three computations disagree at {', '.join(failed)}: see the JSON",
               file=sys.stderr)
