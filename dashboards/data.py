@@ -361,28 +361,16 @@ def dso_bridge(warehouse: Warehouse, filters: Filters, scope: Scope) -> dict | N
 
 
 def late_payment_penalties(warehouse: Warehouse, filters: Filters, scope: Scope) -> float | None:
-    """Penalties and indemnities owed at the as-of date, if the mart exists."""
-    if not warehouse.has("marts.late_payment_penalties"):
-        return None
-    columns = set(warehouse.columns("marts.late_payment_penalties"))
-    amount = next((c for c in ("total_penalties", "total_penalty", "penalty_total")
-                   if c in columns), None)
-    if amount is None:
-        amount_parts = [c for c in ("interest_amount", "penalty_interest", "recovery_indemnity",
-                                    "indemnity_amount") if c in columns]
-        if not amount_parts:
-            return None
-        amount = " + ".join(f"coalesce({c}, 0)" for c in amount_parts)
+    """Late-payment interest and recovery indemnities owed at the as-of date (L441-10)."""
     customers_where, params = conditions("customers", filters, scope)
-    where = f"customer_id in (select customer_id from raw.customers as customers " \
-            f"where {customers_where})" if "customer_id" in columns else "true"
-    if "customer_id" not in columns and (filters.dimensions() or scope.restricted):
-        return None  # company-level only: cannot be restricted, so not shown
-    if "as_of_date" in columns:
-        where += " and as_of_date = ?"
-        params = [*params, filters.as_of]
     return warehouse.rows(
-        f"select sum({amount}) from marts.late_payment_penalties where {where}", params)[0][0]
+        f"""
+        select sum(total_penalties) from marts.late_payment_penalties
+        where as_of_date = ? and customer_id in (
+            select customer_id from raw.customers as customers where {customers_where})
+        """,
+        [filters.as_of, *params],
+    )[0][0]
 
 
 # --- aged balance -------------------------------------------------------------------

@@ -165,3 +165,29 @@ def test_the_connection_is_closed_after_use(fixture_warehouse: Path):
         pass
     with pytest.raises(duckdb.ConnectionException):
         opened.rows("select 1")
+
+
+def test_penalties_tile_reads_the_as_of_date_only_and_honours_the_scope(published_warehouse):
+    with duckdb.connect(str(published_warehouse), read_only=True) as con:
+        (as_of,) = con.execute("select max(as_of_date) from marts.kpi_monthly").fetchone()
+        company, sme, all_dates = con.execute(
+            """
+            select
+                sum(total_penalties) filter (where as_of_date = $1),
+                sum(total_penalties) filter (where as_of_date = $1 and customer_id in (
+                    select customer_id from raw.customers where segment = 'SME')),
+                sum(total_penalties)
+            from marts.late_payment_penalties
+            """,
+            [as_of],
+        ).fetchone()
+        (kpi_total,) = con.execute(
+            "select late_payment_penalties from marts.kpi_monthly where as_of_date = ?", [as_of]
+        ).fetchone()
+    assert company > 0 and sme > 0 and all_dates > company
+    assert company == pytest.approx(float(kpi_total), abs=0.01)
+    with data.open_warehouse(published_warehouse) as opened:
+        assert data.late_payment_penalties(opened, Filters(as_of=as_of), data.UNRESTRICTED) \
+            == pytest.approx(float(company), abs=0.01)
+        assert data.late_payment_penalties(opened, Filters(as_of=as_of), SME_ONLY) \
+            == pytest.approx(float(sme), abs=0.01)
