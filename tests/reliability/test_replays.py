@@ -215,3 +215,23 @@ def test_marts_after_replayed_late_and_corrected_extracts_equal_one_load_of_the_
 RUN_AND_LINEAGE = {"loaded_at", "quarantined_at", "checked_at", "started_at", "finished_at",
                    "source_file", "source_row"}
 
+
+
+def test_payments_arriving_a_run_before_their_invoices_load_when_the_invoices_come(tmp_path):
+    """payments_2.csv names I3, which only comes in the next run's invoices_2.csv: the
+    payment waits in quarantine (`unknown invoice`), then loads with its invoice."""
+    i3 = ["I3", "C2", "invoice", "2026-02-01", "2026-03-01", "300.00"]
+    p3 = ["P3", "C2", "I3", "2026-03-02", "300.00", "transfer"]
+    con = load_in_runs(tmp_path, [
+        BASE | {"payments_2.csv": (PAYMENT_HEADER, [p3], 4)},
+        {"invoices_2.csv": (INVOICE_HEADER, [i3], 3)},
+    ])
+    final = BASE | {"invoices.csv": (INVOICE_HEADER, [I1, I2, i3], 1),
+                    "payments.csv": (PAYMENT_HEADER, [P1, P2, p3], 2)}
+    assert raw_state(con) == raw_state(final_data(tmp_path, final))
+    assert con.execute("select count(*) from raw.quarantine").fetchone() == (0,)
+    # the second load of payments_2.csv is logged, and reconciles
+    assert con.execute(
+        "select rows_read, rows_loaded, rows_quarantined from raw.load_log "
+        "where file_name = 'payments_2.csv' order by loaded_at, rows_loaded"
+    ).fetchall() == [(1, 0, 1), (1, 1, 0)]

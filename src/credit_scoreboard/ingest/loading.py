@@ -12,7 +12,12 @@ import duckdb
 from credit_scoreboard.contract import ENTITIES, raw_schema_ddl
 from credit_scoreboard.ingest.files import ExtractFile, discover_extracts
 from credit_scoreboard.ingest.reading import StagedExtract, stage_extract
-from credit_scoreboard.ingest.rules import PARSING_MACROS, check_rows_sql
+from credit_scoreboard.ingest.rules import (
+    _UNKNOWN,
+    PARSING_MACROS,
+    REFERENCES,
+    check_rows_sql,
+)
 
 
 @dataclass
@@ -60,6 +65,9 @@ def load_landing(con: duckdb.DuckDBPyConnection, landing_dir: Path) -> IngestRep
       version (as if the final data were loaded once). A superseded row still counts as
       loaded, so for every file rows_read = rows_loaded + rows_quarantined.
     - A changed file replaces the quarantine rows of its earlier version (same name).
+    - A file already loaded is loaded again when some of its rows wait in quarantine for
+      a key it refers to (`unknown invoice`) and that entity got new rows in this run:
+      payments arriving a run before their invoices load once the invoices come.
     - A file that cannot be read raises ExtractError and nothing of this run is kept.
     """
     for statement in raw_schema_ddl():
@@ -73,7 +81,7 @@ def load_landing(con: duckdb.DuckDBPyConnection, landing_dir: Path) -> IngestRep
     con.execute("begin transaction")
     try:
         for extract in discover_extracts(landing_dir):
-            report.files.append(_load_file(con, extract, loaded_at))
+            report.files.append(_load_file(con, extract, loaded_at, _grown_entities(report)))
         con.execute("commit")
     except BaseException:
         con.execute("rollback")
@@ -84,13 +92,31 @@ def load_landing(con: duckdb.DuckDBPyConnection, landing_dir: Path) -> IngestRep
     return report
 
 
-def _load_file(con, extract: ExtractFile, loaded_at: dt.datetime) -> FileLoad:
+def _grown_entities(report: IngestReport) -> set[str]:
+    return {file.entity for file in report.files if file.rows_loaded}
+
+
+def _waits_for_keys(con, extract: ExtractFile, grown_entities: set[str]) -> bool:
+    """Rows of this file quarantined for a key of an entity that got new rows since."""
+    unknown = [f"%{_UNKNOWN[target]}%" for target in REFERENCES[extract.entity].values()
+               if target in grown_entities]
+    if not unknown:
+        return False
+    return con.execute(
+        "select count(*) > 0 from raw.quarantine where file_name = ? "
+        "and exists (select 1 from unnest(?) as unknown(pattern) where rule like pattern)",
+        [extract.file_name, unknown],
+    ).fetchone()[0]
+
+
+def _load_file(con, extract: ExtractFile, loaded_at: dt.datetime,
+               grown_entities: set[str]) -> FileLoad:
     already = con.execute(
         "select count(*) from raw.load_log where file_name = ? and checksum = ?",
         [extract.file_name, extract.checksum],
     ).fetchone()[0]
     load = FileLoad(extract.file_name, extract.entity, checksum=extract.checksum)
-    if already:
+    if already and not _waits_for_keys(con, extract, grown_entities):
         load.skipped = True
         return load
     staged = stage_extract(con, extract)
