@@ -170,9 +170,16 @@ def open_warehouse(path: Path) -> Iterator[Warehouse]:
     if not path.exists() or path.stat().st_size == 0:
         raise WarehouseUnavailable(f"No warehouse at {path}. " + BUILD_HINT.format(path=path))
     version = warehouse_version(path)
+    # Attached to a fresh in-memory database, not `duckdb.connect(path)`: DuckDB hands a
+    # new connect() the database already open in this process under the same path, so
+    # while any request still reads the file published before, every new request would
+    # get that old file too, and under steady load a refresh would never show.
+    connection = duckdb.connect()
     try:
-        connection = duckdb.connect(str(path), read_only=True)
+        connection.execute("attach ? as warehouse (read_only)", [str(path)])
+        connection.execute("use warehouse")
     except duckdb.Error as error:
+        connection.close()
         raise WarehouseUnavailable(
             f"The warehouse {path} cannot be opened ({error}). " + BUILD_HINT.format(path=path)
         ) from error
@@ -233,6 +240,32 @@ def last_refresh(warehouse: Warehouse) -> dt.datetime | None:
     if not warehouse.has("raw.load_log"):
         return None
     return warehouse.rows("select max(loaded_at) from raw.load_log")[0][0]
+
+
+# --- aged balance totals -------------------------------------------------------------
+
+# What marts.aged_balance_by_group holds, summed from the aged balance: for a warehouse
+# published before that mart existed (same columns, same sums).
+_AGED_BALANCE_BY_GROUP_FROM_AGED_BALANCE = """(
+    select as_of_date, aging_bucket, segment, region, country, business_unit, collector_id,
+           count(distinct customer_id) as customers,
+           count(document_id) as open_invoices,
+           sum(open_amount) as open_amount,
+           sum(open_amount) filter (where days_past_due > 0) as overdue_amount,
+           sum(open_amount) filter (where is_disputed) as disputed_amount,
+           sum(open_amount) filter (where days_past_due > 0 and is_disputed)
+               as disputed_overdue_amount
+    from marts.aged_balance
+    group by all
+)"""
+
+
+def aged_totals(warehouse: Warehouse) -> str:
+    """The table of aged balance sums by as-of date, bucket and dimension values, for
+    figures over many customers (per-customer lists read marts.aged_balance)."""
+    if warehouse.has("marts.aged_balance_by_group"):
+        return "marts.aged_balance_by_group"
+    return _AGED_BALANCE_BY_GROUP_FROM_AGED_BALANCE
 
 
 # --- KPIs ---------------------------------------------------------------------------
@@ -296,9 +329,9 @@ def kpi_series(warehouse: Warehouse, filters: Filters, scope: Scope) -> KpiSerie
         with by_date as (
             select as_of_date,
                    sum(open_amount) as total_ar,
-                   sum(open_amount) filter (where days_past_due > 0) as overdue_ar,
-                   sum(open_amount) filter (where is_disputed) as disputed_ar
-            from marts.aged_balance as aged
+                   sum(overdue_amount) as overdue_ar,
+                   sum(disputed_amount) as disputed_ar
+            from {aged_totals(warehouse)} as aged
             where {where}
             group by as_of_date
         )
@@ -333,12 +366,10 @@ def kpis_by_value(warehouse: Warehouse, dimension: str, filters: Filters,
     return warehouse.df(f"""
         select {dimension} as dimension_value,
                sum(open_amount) as total_ar,
-               coalesce(sum(open_amount) filter (where days_past_due > 0), 0) as overdue_ar,
-               coalesce(sum(open_amount) filter (where days_past_due > 0), 0)
-                   / nullif(sum(open_amount), 0) as overdue_rate,
-               coalesce(sum(open_amount) filter (where is_disputed), 0)
-                   / nullif(sum(open_amount), 0) as dispute_weight
-        from marts.aged_balance as aged
+               coalesce(sum(overdue_amount), 0) as overdue_ar,
+               coalesce(sum(overdue_amount), 0) / nullif(sum(open_amount), 0) as overdue_rate,
+               coalesce(sum(disputed_amount), 0) / nullif(sum(open_amount), 0) as dispute_weight
+        from {aged_totals(warehouse)} as aged
         where as_of_date = ? and {where}
         group by all order by total_ar desc nulls last""", [filters.as_of, *params])
 
@@ -381,7 +412,7 @@ def aged_over_time(warehouse: Warehouse, filters: Filters, scope: Scope,
     where, params = conditions("aged", filters, scope)
     return warehouse.df(f"""
         select as_of_date, aging_bucket, sum(open_amount) as open_amount
-        from marts.aged_balance as aged
+        from {aged_totals(warehouse)} as aged
         where {where} and as_of_date <= ? and as_of_date > ? - interval {int(months)} month
           and (as_of_date = last_day(as_of_date) or as_of_date = ?)
         group by all order by as_of_date""", [*params, filters.as_of, filters.as_of,
@@ -395,8 +426,9 @@ def aged_by_dimension(warehouse: Warehouse, dimension: str, filters: Filters,
     where, params = conditions("aged", filters, scope)
     return warehouse.df(f"""
         select coalesce({dimension}, '(none)') as dimension_value, aging_bucket,
-               sum(open_amount) as open_amount, count(distinct customer_id) as customers
-        from marts.aged_balance as aged
+               sum(open_amount) as open_amount,
+               cast(sum(customers) as bigint) as customers
+        from {aged_totals(warehouse)} as aged
         where as_of_date = ? and {where}
         group by all order by dimension_value""", [filters.as_of, *params])
 
@@ -567,10 +599,9 @@ def dispute_views(warehouse: Warehouse, filters: Filters, scope: Scope) -> Dispu
     aged_where, aged_params = conditions("aged", filters, scope)
     share_of_overdue = warehouse.df(f"""
         select as_of_date,
-               sum(open_amount) filter (where days_past_due > 0 and is_disputed)
-                 / nullif(sum(open_amount) filter (where days_past_due > 0), 0)
+               sum(disputed_overdue_amount) / nullif(sum(overdue_amount), 0)
                  as disputed_share_of_overdue
-        from marts.aged_balance as aged
+        from {aged_totals(warehouse)} as aged
         where as_of_date <= ? and as_of_date > ? - interval 24 month
           and as_of_date = last_day(as_of_date) and {aged_where}
         group by all order by as_of_date""", [as_of, as_of, *aged_params])
