@@ -43,10 +43,6 @@ invoices as (
     select * from {{ ref('stg_erp__invoices') }} where document_type = 'invoice'
 ),
 
-payments as (
-    select * from {{ ref('stg_erp__payments') }}
-),
-
 grid as (
     select
         customers.customer_id,
@@ -62,9 +58,14 @@ grid as (
     cross join as_of_dates
 ),
 
--- total_ar(D): everything invoiced - paid - credited up to D, read off the running balance
+-- total_ar(D): everything invoiced - paid - credited up to D, read off the running balance,
+-- and the last day the customer paid anything up to D
 balance_at_as_of_date as (
-    select grid.customer_id, grid.as_of_date, daily_movements.balance_at_end_of_day as total_ar
+    select
+        grid.customer_id,
+        grid.as_of_date,
+        daily_movements.balance_at_end_of_day as total_ar,
+        daily_movements.last_payment_date
     from grid
     asof inner join daily_movements
         on grid.customer_id = daily_movements.customer_id
@@ -149,19 +150,7 @@ settlements_to_{{ point }} as (
 ),
 {%- endfor %}
 
--- the last day the customer paid anything, and its first invoice (for a customer who never paid)
-payment_days as (
-    select distinct customer_id, payment_date from payments
-),
-
-last_payment as (
-    select grid.customer_id, grid.as_of_date, payment_days.payment_date as last_payment_date
-    from grid
-    asof inner join payment_days
-        on grid.customer_id = payment_days.customer_id
-        and grid.as_of_date >= payment_days.payment_date
-),
-
+-- the customer's first invoice (days without payment of a customer who never paid)
 first_invoice as (
     select customer_id, min(document_date) as first_invoice_date from invoices group by customer_id
 ),
@@ -249,8 +238,8 @@ final as (
         coalesce(open_items_by_customer.overdue_invoices, 0) as overdue_invoices,
         open_items_by_customer.oldest_days_past_due,
         coalesce(open_disputes_by_customer.open_disputes, 0) as open_disputes,
-        last_payment.last_payment_date,
-        grid.as_of_date - coalesce(last_payment.last_payment_date, first_invoice.first_invoice_date)
+        balance_at_as_of_date.last_payment_date,
+        grid.as_of_date - coalesce(balance_at_as_of_date.last_payment_date, first_invoice.first_invoice_date)
             as days_without_payment,
         coalesce(balance_at_as_of_date.total_ar, 0) - coalesce(month_activity.month_balance_change, 0)
             as opening_ar,
@@ -306,7 +295,7 @@ final as (
                     'open_items_by_customer', 'open_disputes_by_customer', 'settlements_to_as_of_date',
                     'settlements_to_behaviour_window_start', 'settlements_to_three_months_before',
                     'settlements_to_six_months_before', 'calls_in_month', 'matured_promises',
-                    'penalties_by_customer', 'invoices_issued_in_month', 'last_payment'] %}
+                    'penalties_by_customer', 'invoices_issued_in_month'] %}
     left join {{ cte }}
         on grid.customer_id = {{ cte }}.customer_id and grid.as_of_date = {{ cte }}.as_of_date
     {%- endfor %}
