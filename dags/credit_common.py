@@ -187,8 +187,8 @@ def ingest(build_db: str) -> dict:
             rows_read=report.rows_read,
             rows_loaded=report.rows_loaded,
             rows_quarantined=report.rows_quarantined,
-            files_loaded=sum(1 for file in report.files if not file.skipped),
-            files_skipped=sum(1 for file in report.files if file.skipped),
+            files_loaded=report.files_loaded,
+            files_skipped=report.files_skipped,
         )
     return facts
 

@@ -74,7 +74,8 @@ class RunSummary:
             )
             lines.append(f"latest month: {kpis}")
         lines.append(
-            "timings: " + ", ".join(f"{step} {secs:.1f}s" for step, secs in self.step_seconds.items())
+            "timings: "
+            + ", ".join(f"{step} {secs:.1f}s" for step, secs in self.step_seconds.items())
         )
         return "\n".join(lines)
 
@@ -264,7 +265,10 @@ def headline_kpis(database: Path, as_of: dt.date) -> dict[str, float | None]:
         ).fetchone()
     if row is None:
         return {}
-    return {name: None if value is None else float(value) for name, value in zip(HEADLINE_KPIS, row)}
+    return {
+        name: None if value is None else float(value)
+        for name, value in zip(HEADLINE_KPIS, row, strict=True)
+    }
 
 
 def record_run(build_db: Path, summary: RunSummary, started_at: dt.datetime) -> None:
@@ -362,8 +366,8 @@ def run_pipeline(
             summary.rows_read = report.rows_read
             summary.rows_loaded = report.rows_loaded
             summary.rows_quarantined = report.rows_quarantined
-            summary.files_loaded = sum(1 for file in report.files if not file.skipped)
-            summary.files_skipped = sum(1 for file in report.files if file.skipped)
+            summary.files_loaded = report.files_loaded
+            summary.files_skipped = report.files_skipped
             timed("validate_raw", lambda: validate_raw(build_db, started_at))
             run_as_of = timed("as_of", lambda: resolve_as_of(build_db, as_of))
             summary.as_of = run_as_of.isoformat()

@@ -48,6 +48,14 @@ class IngestReport:
     def rows_quarantined(self) -> int:
         return sum(file.rows_quarantined for file in self.files)
 
+    @property
+    def files_loaded(self) -> int:
+        return sum(1 for file in self.files if not file.skipped)
+
+    @property
+    def files_skipped(self) -> int:
+        return sum(1 for file in self.files if file.skipped)
+
 
 def load_landing(con: duckdb.DuckDBPyConnection, landing_dir: Path) -> IngestReport:
     """Load the new or changed extracts of `landing_dir` into raw, in one transaction.
