@@ -11,6 +11,7 @@ import signal
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import duckdb
@@ -71,10 +72,10 @@ def run_cli(*args: str, env: dict | None = None, timeout: float = 900,
 
 
 def kill_at(args: list[str], marker: str, delay: float = 0.0, timeout: float = 900,
-            env: dict | None = None) -> str:
-    """Start `args`, read its stderr until a line contains `marker`, wait `delay`
-    seconds, SIGKILL it. Returns all it wrote to stderr. Fails if the process ended
-    before the marker (so the kill really landed in a live run)."""
+            env: dict | None = None, until: Callable[[], bool] | None = None) -> str:
+    """Start `args`, read its stderr until a line contains `marker`, then until `until()`
+    holds (if given), wait `delay` seconds, SIGKILL it. Returns all it wrote to stderr.
+    Fails if the process ended before the kill (so the kill really landed in a live run)."""
     process = subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
                                env=env or ENV)
     seen = b""
@@ -87,6 +88,10 @@ def kill_at(args: list[str], marker: str, delay: float = 0.0, timeout: float = 9
             chunk = os.read(process.stderr.fileno(), 65536) if ready else b""
             assert chunk or ready == [], f"ended before {marker!r}:\n{seen.decode()[-2000:]}"
             seen += chunk
+        while until is not None and not until():
+            assert time.monotonic() < deadline, f"the state to kill in never came within {timeout}s"
+            assert process.poll() is None, f"ended before the kill:\n{seen.decode()[-2000:]}"
+            time.sleep(0.05)
         time.sleep(delay)
         assert process.poll() is None, f"ended before the kill:\n{seen.decode()[-2000:]}"
         process.send_signal(signal.SIGKILL)
@@ -117,12 +122,17 @@ def snapshot(warehouse: Path, schemas: tuple[str, ...] = ("raw", "marts"),
             if f"{schema}.{table}" in skip_tables:
                 continue
             columns = [
-                column for (column,) in con.execute(
-                    "select column_name from duckdb_columns() where schema_name = ? and "
-                    "table_name = ? order by column_index", [schema, table],
+                (column, data_type) for (column, data_type) in con.execute(
+                    "select column_name, data_type from duckdb_columns() where schema_name = ? "
+                    "and table_name = ? order by column_index", [schema, table],
                 ).fetchall() if column not in skip_columns
             ]
-            quoted = ", ".join(f'"{column}"' for column in columns)
+            # Doubles are sums and ratios whose last bits depend on the order DuckDB's
+            # parallel aggregation added them in: compare them to 1e-6, amounts exactly.
+            quoted = ", ".join(
+                f'round("{column}", 6)' if data_type in ("DOUBLE", "FLOAT") else f'"{column}"'
+                for column, data_type in columns
+            )
             tables[f"{schema}.{table}"] = con.execute(
                 f"select {quoted} from {schema}.{table} order by all"
             ).fetchall()
