@@ -71,7 +71,9 @@ def monkeypatch_session():
         yield patch
 
 
-@pytest.fixture(scope="session")
+# Module scope: Playwright's sync API keeps an asyncio loop running in this thread while
+# it is open, and Flask's test client (asgiref) refuses to run beside it in later modules.
+@pytest.fixture(scope="module")
 def browser():
     from playwright.sync_api import sync_playwright
 

@@ -251,8 +251,11 @@ def test_an_expired_session_cookie_is_refused(users_file, tmp_path, monkeypatch)
     monkeypatch.setenv("CREDIT_SCOREBOARD_SECRET_KEY", "expiry-test-key")
     app = create_app(tmp_path / "credit.duckdb", users_file,
                      DashboardSettings(session_hours=2 / 3600))  # two seconds
+    app.server.config["PROPAGATE_EXCEPTIONS"] = True  # a server error shows its cause
     client = app.server.test_client()
-    form = client.get("/login").get_data(as_text=True)
+    login_page = client.get("/login")
+    form = login_page.get_data(as_text=True)
+    assert 'name="csrf_token" value="' in form, (login_page.status_code, form[:2000])
     token = form.split('name="csrf_token" value="')[1].split('"')[0]
     login = client.post("/login", data={"username": "cfo", "password": PASSWORDS["cfo"],
                                         "csrf_token": token, "next": "/"})
