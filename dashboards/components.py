@@ -149,6 +149,17 @@ def not_available(title: str, why: str) -> dbc.Alert:
                      className="not-available")
 
 
+def list_note(key: str, frame: pd.DataFrame, noun: str, order: str, locale: str):
+    """Under a capped list (data.CUSTOMER_LIST_LIMIT): how many rows the selection holds."""
+    found = data.rows_in_selection(frame)
+    if found <= len(frame):
+        return None
+    return html.Div(
+        f"The {formatting.number(len(frame), 0, locale)} largest of "
+        f"{formatting.number(found, 0, locale)} {noun} by {order}; filter to narrow the list.",
+        id=f"{key}-list-note", className="text-muted small mb-1")
+
+
 # --- tables -----------------------------------------------------------------------------
 
 AMOUNT_HINTS = ("amount", "_ar", "cost", "collected", "limit", "balance", "penalt", "debit",

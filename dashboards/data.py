@@ -433,13 +433,35 @@ def aged_by_dimension(warehouse: Warehouse, dimension: str, filters: Filters,
         group by all order by dimension_value""", [filters.as_of, *params])
 
 
+# A customer list shows its largest rows only: at tens of thousands of customers a full
+# list costs seconds to build and send, and nobody scrolls it; the filters narrow it.
+CUSTOMER_LIST_LIMIT = 500
+
+
+def rows_in_selection(frame: pd.DataFrame) -> int:
+    """How many rows the query behind a capped list found (the list holds the largest)."""
+    return int(frame.attrs.get("rows_in_selection", len(frame)))
+
+
+def _capped(warehouse: Warehouse, sql: str, params: list, limit: int) -> pd.DataFrame:
+    """`sql` (ordered, largest first) cut to `limit` rows; the uncut count in
+    `frame.attrs["rows_in_selection"]`, counted by the same query."""
+    frame = warehouse.df(f"select *, count(*) over () as rows_in_selection__ "
+                         f"from ({sql}) limit ?", [*params, limit])
+    found = int(frame["rows_in_selection__"].iloc[0]) if len(frame) else 0
+    frame = frame.drop(columns="rows_in_selection__")
+    frame.attrs["rows_in_selection"] = found
+    return frame
+
+
 def bucket_customers(warehouse: Warehouse, bucket: str, filters: Filters,
-                     scope: Scope) -> pd.DataFrame:
-    """Customers holding a balance in one bucket (all buckets if bucket is empty)."""
+                     scope: Scope, limit: int = CUSTOMER_LIST_LIMIT) -> pd.DataFrame:
+    """Customers holding a balance in one bucket (all buckets if bucket is empty), the
+    largest `limit` of them."""
     where, params = conditions("aged", filters, scope)
     bucket_clause = "aging_bucket = ?" if bucket else "true"
     bucket_params = [bucket] if bucket else []
-    return warehouse.df(f"""
+    return _capped(warehouse, f"""
         select aged.customer_id, customers.customer_name,
                any_value(aged.segment) as segment, any_value(aged.region) as region,
                count(aged.document_id) as open_items,
@@ -448,7 +470,8 @@ def bucket_customers(warehouse: Warehouse, bucket: str, filters: Filters,
         from marts.aged_balance as aged
         left join raw.customers as customers using (customer_id)
         where aged.as_of_date = ? and {bucket_clause} and {where}
-        group by all order by open_amount desc""", [filters.as_of, *bucket_params, *params])
+        group by all order by open_amount desc, aged.customer_id""",
+        [filters.as_of, *bucket_params, *params], limit)
 
 
 def open_items(warehouse: Warehouse, customer_id: str, filters: Filters, scope: Scope,
@@ -464,10 +487,14 @@ def open_items(warehouse: Warehouse, customer_id: str, filters: Filters, scope: 
         [filters.as_of, customer_id, *([bucket] if bucket else []), *params])
 
 
-def customers_of(warehouse: Warehouse, filters: Filters, scope: Scope) -> pd.DataFrame:
-    """Customer-level figures at as_of for the drill-down's customers level."""
+def customers_of(warehouse: Warehouse, filters: Filters, scope: Scope,
+                 customer_id: str | None = None,
+                 limit: int = CUSTOMER_LIST_LIMIT) -> pd.DataFrame:
+    """Customer-level figures at as_of for the drill-down's customers level (the largest
+    `limit`), or for one customer."""
     where, params = conditions("aged", filters, scope)
-    return warehouse.df(f"""
+    customer_clause = "and aged.customer_id = ?" if customer_id else ""
+    return _capped(warehouse, f"""
         select aged.customer_id, any_value(customers.customer_name) as customer_name,
                sum(open_amount) as total_ar,
                coalesce(sum(open_amount) filter (where days_past_due > 0), 0) as overdue_ar,
@@ -477,8 +504,9 @@ def customers_of(warehouse: Warehouse, filters: Filters, scope: Scope) -> pd.Dat
                max(days_past_due) as oldest_days_past_due
         from marts.aged_balance as aged
         left join raw.customers as customers using (customer_id)
-        where as_of_date = ? and {where}
-        group by aged.customer_id order by total_ar desc""", [filters.as_of, *params])
+        where as_of_date = ? {customer_clause} and {where}
+        group by aged.customer_id order by total_ar desc, aged.customer_id""",
+        [filters.as_of, *([customer_id] if customer_id else []), *params], limit)
 
 
 # --- customer -----------------------------------------------------------------------

@@ -55,6 +55,8 @@ def _body(page: Page) -> list:
                                    for c in customers["customer_id"]]
         customers["statement_href"] = [f"/customer/{c}" for c in customers["customer_id"]]
         children += [html.H5(f"Customers in bucket {bucket}" + (f", {value}" if value else "")),
+                     components.list_note("bucket-customers", customers, "customers",
+                                          "open amount", page.locale),
                      components.table("bucket-customers", customers, page.locale,
                                       links={"customer_id": "items_href",
                                              "customer_name": "statement_href"})]

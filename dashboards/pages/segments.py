@@ -50,13 +50,15 @@ def _body(page: Page) -> list:
             customers["customer_href"] = [
                 page.href(dimension=dimension, value=value, customer=c)
                 for c in customers["customer_id"]]
-            children += [html.H5(f"Customers: {value}"), components.table(
+            children += [html.H5(f"Customers: {value}"),
+                         components.list_note("segment-customers", customers, "customers",
+                                              "total AR", page.locale),
+                         components.table(
                 "segment-customers", customers, page.locale,
                 links={"customer_id": "customer_href"})]
     if customer:
         filters = page.filters.with_dimension(dimension, value)
-        customers = data.customers_of(page.warehouse, filters, page.scope)
-        row = customers[customers["customer_id"] == customer]
+        row = data.customers_of(page.warehouse, filters, page.scope, customer_id=customer)
         crumbs.append((customer if not row.empty else "Customer", None))
         if row.empty:
             children.append(components.not_available(

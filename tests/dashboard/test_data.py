@@ -94,6 +94,21 @@ def test_bucket_customers_and_their_open_items(warehouse):
     assert items["document_id"].tolist() == ["INV1", "INV2"]
 
 
+def test_customer_lists_keep_the_largest_and_count_the_rest(warehouse):
+    # not_due at OCT: C1 2000, C4 400 (above); capped at one row, C1 stays and 2 are counted
+    capped = data.bucket_customers(warehouse, "not_due", Filters(as_of=OCT),
+                                   data.UNRESTRICTED, limit=1)
+    assert capped["customer_id"].tolist() == ["C1"]
+    assert data.rows_in_selection(capped) == 2
+    everyone = data.customers_of(warehouse, Filters(as_of=OCT), data.UNRESTRICTED)
+    top = data.customers_of(warehouse, Filters(as_of=OCT), data.UNRESTRICTED, limit=2)
+    assert top["customer_id"].tolist() == everyone["customer_id"].tolist()[:2]
+    assert data.rows_in_selection(top) == len(everyone) > 2
+    one = data.customers_of(warehouse, Filters(as_of=OCT), data.UNRESTRICTED, customer_id="C4")
+    assert one.to_dict("records") == everyone[everyone["customer_id"] == "C4"].to_dict("records")
+    assert data.customers_of(warehouse, Filters(as_of=OCT), SME_ONLY, customer_id="C1").empty
+
+
 def test_restricted_manager_never_reaches_another_segments_customer(warehouse):
     assert data.customer_file(warehouse, "C1", Filters(as_of=OCT), SME_ONLY) is None
     assert data.open_items(warehouse, "C1", Filters(as_of=OCT), SME_ONLY).empty
