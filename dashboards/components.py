@@ -49,6 +49,13 @@ class Page:
         query.update({key: value for key, value in extra.items() if value})
         return f"{path or self.path}?{urlencode(query)}" if query else (path or self.path)
 
+    def hrefs(self, name: str, values, **extra: str | None) -> list[str]:
+        """`href(**extra, name=value)` for each value of a list (one link per table row),
+        encoding the shared part once."""
+        base = self.href(**extra)
+        separator = "&" if "?" in base else "?"
+        return [f"{base}{separator}{urlencode({name: value})}" for value in values]
+
 
 def render(page_name: str, path: str, query: Mapping[str, str],
            body: Callable[[Page], list], global_filters: bool = True) -> html.Div:

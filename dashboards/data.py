@@ -1,10 +1,11 @@
 """The only module that talks to DuckDB.
 
 Rules that keep the dashboard safe and consistent:
-- the published file is opened read-only for one page render and closed straight after
-  (`open_warehouse`): no connection survives a request, nothing is cached across
-  refreshes, and everything one page shows comes from one connection, so a refresh
-  published meanwhile can never mix two warehouses on one page;
+- the published file is attached read-only once per published version and shared by
+  the requests, each through its own connection for one page render (`open_warehouse`):
+  nothing survives a publish (a new version is attached on the next request, the old
+  one closes with its last reader), and everything one page shows comes from one
+  connection, so a refresh published meanwhile can never mix two warehouses on one page;
 - what a user may see (`Scope`) and what they asked for (`Filters`) become
   parameterised WHERE clauses here, on the server: user input never enters SQL text;
   only the fixed dimension names of `DIMENSIONS` are ever spliced in.
@@ -13,6 +14,8 @@ Rules that keep the dashboard safe and consistent:
 from __future__ import annotations
 
 import datetime as dt
+import os
+import threading
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field, fields, replace
@@ -133,7 +136,7 @@ def warehouse_version(path: Path) -> str:
 
 
 class Warehouse:
-    """One read-only connection, for the time of one page render or download."""
+    """One read-only connection to a published version, for one page render or download."""
 
     def __init__(self, connection: duckdb.DuckDBPyConnection, path: Path, version: str):
         self.connection = connection
@@ -163,6 +166,66 @@ class Warehouse:
             "order by column_index", [schema, table])]
 
 
+class _Attachment:
+    """One in-memory DuckDB with one published version of the file attached read-only."""
+
+    def __init__(self, path: Path, version: str):
+        self.version = version
+        self.readers = 0       # requests holding a connection to it
+        self.replaced = False  # a newer version is published: close once readers are done
+        self.database = duckdb.connect(config={"memory_limit": DASHBOARD_MEMORY_LIMIT})
+        try:
+            self.database.execute("attach ? as warehouse (read_only)", [str(path)])
+        except duckdb.Error:
+            self.database.close()
+            raise
+
+
+# Per published file, the attachment of its current version. Requests share it (each
+# through its own connection): a new DuckDB instance and its attach cost about 80 ms, and
+# a shared one keeps its read cache warm between clicks. A publish is a new inode, hence
+# a new version: the next request attaches that, and the old one closes with its last
+# reader. (Not `duckdb.connect(path)`: DuckDB hands a new connect() the database already
+# open in this process under the same path, so a refresh would never show under load.)
+_attachments: dict[Path, _Attachment] = {}
+_attachments_lock = threading.Lock()
+DASHBOARD_MEMORY_LIMIT = os.environ.get("CREDIT_SCOREBOARD_DASHBOARD_MEMORY_LIMIT", "2GB")
+
+
+_ATTACHED_FILES_KEPT = 4  # one in production; tests open many files in one process
+
+
+def _acquire(path: Path, version: str) -> _Attachment:
+    with _attachments_lock:
+        current = _attachments.pop(path, None)  # re-inserted last: the most recent
+        if current is None or current.version != version:
+            attachment = _Attachment(path, version)
+            if current is not None:
+                _retire(current)
+            current = attachment
+        _attachments[path] = current
+        while len(_attachments) > _ATTACHED_FILES_KEPT:
+            _retire(_attachments.pop(next(iter(_attachments))))
+        current.readers += 1
+        return current
+
+
+def _retire(attachment: _Attachment) -> None:
+    attachment.replaced = True
+    _close_if_unused(attachment)
+
+
+def _release(attachment: _Attachment) -> None:
+    with _attachments_lock:
+        attachment.readers -= 1
+        _close_if_unused(attachment)
+
+
+def _close_if_unused(attachment: _Attachment) -> None:
+    if attachment.replaced and attachment.readers == 0:
+        attachment.database.close()
+
+
 @contextmanager
 def open_warehouse(path: Path) -> Iterator[Warehouse]:
     """Open the published warehouse read-only; raise WarehouseUnavailable with the fix."""
@@ -170,20 +233,15 @@ def open_warehouse(path: Path) -> Iterator[Warehouse]:
     if not path.exists() or path.stat().st_size == 0:
         raise WarehouseUnavailable(f"No warehouse at {path}. " + BUILD_HINT.format(path=path))
     version = warehouse_version(path)
-    # Attached to a fresh in-memory database, not `duckdb.connect(path)`: DuckDB hands a
-    # new connect() the database already open in this process under the same path, so
-    # while any request still reads the file published before, every new request would
-    # get that old file too, and under steady load a refresh would never show.
-    connection = duckdb.connect()
     try:
-        connection.execute("attach ? as warehouse (read_only)", [str(path)])
-        connection.execute("use warehouse")
+        attachment = _acquire(path.absolute(), version)
     except duckdb.Error as error:
-        connection.close()
         raise WarehouseUnavailable(
             f"The warehouse {path} cannot be opened ({error}). " + BUILD_HINT.format(path=path)
         ) from error
+    connection = attachment.database.cursor()
     try:
+        connection.execute("use warehouse")
         warehouse = Warehouse(connection, path, version)
         if not warehouse.has("marts.kpi_monthly") or not warehouse.has("marts.aged_balance"):
             raise WarehouseUnavailable(
@@ -195,6 +253,7 @@ def open_warehouse(path: Path) -> Iterator[Warehouse]:
         yield warehouse
     finally:
         connection.close()
+        _release(attachment)
 
 
 # --- reference data -----------------------------------------------------------------

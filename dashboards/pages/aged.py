@@ -51,8 +51,8 @@ def _body(page: Page) -> list:
     children.append(components.table(f"aged-by-{dimension}", matrix, page.locale, height=260))
     if bucket:
         customers = data.bucket_customers(page.warehouse, bucket, filters, page.scope)
-        customers["items_href"] = [page.href(**params, bucket=bucket, value=value, customer=c)
-                                   for c in customers["customer_id"]]
+        customers["items_href"] = page.hrefs("customer", customers["customer_id"], **params,
+                                             bucket=bucket, value=value)
         customers["statement_href"] = [f"/customer/{c}" for c in customers["customer_id"]]
         children += [html.H5(f"Customers in bucket {bucket}" + (f", {value}" if value else "")),
                      components.list_note("bucket-customers", customers, "customers",

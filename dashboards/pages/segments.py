@@ -47,9 +47,8 @@ def _body(page: Page) -> list:
         children.append(_level_tiles(page, filters, f"{PAGE}-value"))
         if not customer:
             customers = data.customers_of(page.warehouse, filters, page.scope)
-            customers["customer_href"] = [
-                page.href(dimension=dimension, value=value, customer=c)
-                for c in customers["customer_id"]]
+            customers["customer_href"] = page.hrefs("customer", customers["customer_id"],
+                                                    dimension=dimension, value=value)
             children += [html.H5(f"Customers: {value}"),
                          components.list_note("segment-customers", customers, "customers",
                                               "total AR", page.locale),

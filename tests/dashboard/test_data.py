@@ -206,3 +206,17 @@ def test_penalties_tile_reads_the_as_of_date_only_and_honours_the_scope(publishe
             == pytest.approx(float(company), abs=0.01)
         assert data.late_payment_penalties(opened, Filters(as_of=as_of), SME_ONLY) \
             == pytest.approx(float(sme), abs=0.01)
+
+
+def test_row_links_carry_the_filters_and_the_row_value(warehouse):
+    from dashboards.components import Page
+    from dashboards.settings import DashboardSettings
+
+    page = Page(warehouse, Filters(as_of=OCT, segment="Key accounts"), data.UNRESTRICTED,
+                DashboardSettings(), {}, "/aged")
+    links = page.hrefs("customer", ["C1", "C&2"], bucket="1-30", value=None)
+    assert links == [page.href(bucket="1-30", customer="C1"),
+                     page.href(bucket="1-30", customer="C&2")]
+    assert links[1] == "/aged?as_of=2026-10-31&segment=Key+accounts&bucket=1-30&customer=C%262"
+    assert Page(warehouse, Filters(), data.UNRESTRICTED, DashboardSettings(), {},
+                "/aged").hrefs("customer", ["C1"]) == ["/aged?customer=C1"]
