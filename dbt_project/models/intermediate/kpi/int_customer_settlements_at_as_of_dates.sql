@@ -1,0 +1,90 @@
+-- grain: one row per customer x as-of date D with a settlement up to D.
+-- Payment behaviour over look-back windows: the cumulative weighted sums of settled invoices
+-- by settlement date, read at D and at the start of each window (settlements in (start, D] =
+-- cumulative at D - cumulative at start). A stage of int_customer_kpi_components.
+{%- set behaviour_months = var('payment_behaviour_months') %}
+{%- set measures = ['settled_amount', 'settled_amount_x_days_to_pay', 'settled_amount_x_terms_days',
+                    'settled_amount_x_days_beyond', 'settled_invoices', 'settled_invoices_paid_late'] %}
+with customers as (
+    select * from {{ ref('stg_erp__customers') }}
+),
+
+as_of_dates as (
+    select * from {{ ref('int_as_of_dates') }}
+),
+
+settlements as (
+    select * from {{ ref('int_invoice_settlements') }}
+),
+
+grid as (
+    select
+        customers.customer_id,
+        as_of_dates.as_of_date,
+        {{ add_months('as_of_dates.as_of_date', -behaviour_months) }} as behaviour_window_start,
+        {{ add_months('as_of_dates.as_of_date', -3) }} as three_months_before,
+        {{ add_months('as_of_dates.as_of_date', -6) }} as six_months_before
+    from customers
+    cross join as_of_dates
+),
+
+settlements_cumulated as (
+    select
+        customer_id,
+        settlement_date,
+        sum(sum(invoice_amount)) over customer_dates as settled_amount,
+        sum(sum(invoice_amount * days_to_pay)) over customer_dates as settled_amount_x_days_to_pay,
+        sum(sum(invoice_amount * contract_terms_days)) over customer_dates as settled_amount_x_terms_days,
+        sum(sum(invoice_amount * days_beyond_terms)) over customer_dates as settled_amount_x_days_beyond,
+        sum(count(*)) over customer_dates as settled_invoices,
+        sum(count(*) filter (where is_paid_late)) over customer_dates as settled_invoices_paid_late
+    from settlements
+    group by customer_id, settlement_date
+    window customer_dates as (partition by customer_id order by settlement_date rows unbounded preceding)
+),
+
+-- as-of joins one after the other: sort-based, so no hash table of the grid
+cumulated_at_points as (
+    select
+        grid.customer_id,
+        grid.as_of_date,
+        {%- for point in ['as_of_date', 'behaviour_window_start', 'three_months_before', 'six_months_before'] %}
+        {%- set point_loop = loop %}
+        {%- for measure in measures %}
+        coalesce(at_{{ point }}.{{ measure }}, 0) as {{ measure }}_to_{{ point }}
+        {{- ',' if not (point_loop.last and loop.last) }}
+        {%- endfor %}
+        {%- endfor %}
+    from grid
+    asof inner join settlements_cumulated as at_as_of_date
+        on grid.customer_id = at_as_of_date.customer_id
+        and grid.as_of_date >= at_as_of_date.settlement_date
+    {%- for point in ['behaviour_window_start', 'three_months_before', 'six_months_before'] %}
+    asof left join settlements_cumulated as at_{{ point }}
+        on grid.customer_id = at_{{ point }}.customer_id
+        and grid.{{ point }} >= at_{{ point }}.settlement_date
+    {%- endfor %}
+),
+
+final as (
+    select
+        customer_id,
+        as_of_date,
+        {%- for measure in measures %}
+        {{ measure }}_to_as_of_date - {{ measure }}_to_behaviour_window_start as {{ measure }}_12m,
+        {%- endfor %}
+        settled_amount_to_as_of_date - settled_amount_to_three_months_before as settled_amount_3m,
+        settled_amount_x_days_beyond_to_as_of_date - settled_amount_x_days_beyond_to_three_months_before
+            as settled_amount_x_days_beyond_3m,
+        settled_amount_x_days_to_pay_to_as_of_date - settled_amount_x_days_to_pay_to_three_months_before
+            as settled_amount_x_days_to_pay_3m,
+        settled_amount_to_three_months_before - settled_amount_to_six_months_before
+            as settled_amount_previous_3m,
+        settled_amount_x_days_to_pay_to_three_months_before - settled_amount_x_days_to_pay_to_six_months_before
+            as settled_amount_x_days_to_pay_previous_3m,
+        settled_amount_x_days_beyond_to_three_months_before - settled_amount_x_days_beyond_to_six_months_before
+            as settled_amount_x_days_beyond_previous_3m
+    from cumulated_at_points
+)
+
+select * from final
