@@ -374,6 +374,18 @@ def test_failed_dbt_test_raises_one_line_transform_error(tmp_path):
     assert "accepted_values_stg_erp__invoices_document_type" in message
 
 
+def test_dbt_runs_under_the_pipelines_memory_limit(tmp_path, monkeypatch):
+    """dbt's connections get CREDIT_SCOREBOARD_DUCKDB_MEMORY_LIMIT too (its profile reads
+    it): at 1 MB even the staging build runs out of memory, and says so."""
+    database = tmp_path / "capped.duckdb"
+    create_book(database)
+    monkeypatch.setenv("CREDIT_SCOREBOARD_DUCKDB_MEMORY_LIMIT", "1MB")
+    with pytest.raises(TransformError, match="(?i)out of memory|memory limit"):
+        build_models(database, RUN_AS_OF, select="+int_customer_ledger_entries")
+    monkeypatch.delenv("CREDIT_SCOREBOARD_DUCKDB_MEMORY_LIMIT")
+    build_models(database, RUN_AS_OF, select="+int_customer_ledger_entries")  # 25% by default
+
+
 def test_invariant_tests_fail_on_a_tampered_warehouse(warehouse, tmp_path):
     tampered = tmp_path / "tampered.duckdb"
     shutil.copyfile(warehouse, tampered)

@@ -28,6 +28,8 @@ from typing import TypeVar
 
 import duckdb
 
+from credit_scoreboard import settings
+
 T = TypeVar("T")
 log = logging.getLogger("credit_scoreboard.pipeline")
 
@@ -112,10 +114,8 @@ def discard_stale_builds(warehouse: Path, older_than: float = STALE_BUILD_SECOND
 
 
 def duckdb_config() -> dict[str, str]:
-    """Settings of every connection the pipeline opens: `CREDIT_SCOREBOARD_DUCKDB_MEMORY_LIMIT`
-    (e.g. `2GB`) caps DuckDB's memory on a shared host; unset, DuckDB takes 80% of RAM."""
-    memory_limit = os.environ.get("CREDIT_SCOREBOARD_DUCKDB_MEMORY_LIMIT", "").strip()
-    return {"memory_limit": memory_limit} if memory_limit else {}
+    """Settings of every connection the pipeline opens (dbt's come from its profile)."""
+    return {"memory_limit": settings.duckdb_memory_limit()}
 
 
 @contextlib.contextmanager
@@ -154,7 +154,7 @@ def _step(name: str, action: Callable[[], T]) -> T:
         raise PipelineError(name, str(error)) from error
     except duckdb.OutOfMemoryException as error:
         first_line = (str(error).strip().splitlines() or [""])[0]
-        limit = duckdb_config().get("memory_limit", "80% of RAM")
+        limit = settings.duckdb_memory_limit()
         raise PipelineError(
             name, f"out of memory (DuckDB memory limit {limit}; "
             f"CREDIT_SCOREBOARD_DUCKDB_MEMORY_LIMIT sets it): {first_line}",

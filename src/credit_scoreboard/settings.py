@@ -14,6 +14,14 @@ DBT_PROJECT_DIR = PROJECT_ROOT / "dbt_project"
 EXPECTATIONS_DIR = PROJECT_ROOT / "expectations"
 
 
+def duckdb_memory_limit() -> str:
+    """DuckDB's memory cap in the pipeline and in dbt: `CREDIT_SCOREBOARD_DUCKDB_MEMORY_LIMIT`
+    (a size, "6GB", or a share of RAM, "25%"), 25% by default. DuckDB's own default, 80%,
+    starves Airflow and the dashboard on a shared host (a 10M-invoice build took 20 GB);
+    past the cap DuckDB spills to temporary files."""
+    return os.environ.get("CREDIT_SCOREBOARD_DUCKDB_MEMORY_LIMIT", "").strip() or "25%"
+
+
 def default_warehouse() -> Path:
     """The published warehouse file (CONTRACT.md section 2)."""
     return Path(

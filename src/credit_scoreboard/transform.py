@@ -24,9 +24,12 @@ class TransformError(Exception):
 
 @contextlib.contextmanager
 def _dbt_environment(database: Path) -> Iterator[None]:
-    """The profile reads the database path from CREDIT_SCOREBOARD_DB; restore it afterwards."""
-    saved = {name: os.environ.get(name) for name in ("CREDIT_SCOREBOARD_DB", "DO_NOT_TRACK")}
+    """The profile reads the database path from CREDIT_SCOREBOARD_DB and the memory cap from
+    CREDIT_SCOREBOARD_DUCKDB_MEMORY_LIMIT; restore them afterwards."""
+    names = ("CREDIT_SCOREBOARD_DB", "CREDIT_SCOREBOARD_DUCKDB_MEMORY_LIMIT", "DO_NOT_TRACK")
+    saved = {name: os.environ.get(name) for name in names}
     os.environ["CREDIT_SCOREBOARD_DB"] = str(database)
+    os.environ["CREDIT_SCOREBOARD_DUCKDB_MEMORY_LIMIT"] = settings.duckdb_memory_limit()
     os.environ["DO_NOT_TRACK"] = "1"
     try:
         yield
