@@ -59,4 +59,6 @@ final as (
         and entries_to_date.entry_type = 'invoice'
 )
 
+-- stored by customer: the customer page reads one customer's statement
 select * from final
+order by customer_id

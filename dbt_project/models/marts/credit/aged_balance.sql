@@ -56,4 +56,7 @@ final as (
     inner join customers on items.customer_id = customers.customer_id
 )
 
+-- stored in as-of date order: the dashboard reads one as-of date at a time, and DuckDB skips
+-- the row groups of the other dates by their min/max (sorting by customer too cost 40% more)
 select * from final
+order by as_of_date

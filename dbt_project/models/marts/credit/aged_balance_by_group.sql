@@ -28,4 +28,6 @@ final as (
     group by as_of_date, aging_bucket, segment, region, country, business_unit, collector_id
 )
 
+-- stored in as-of date order: the dashboard reads one as-of date at a time
 select * from final
+order by as_of_date

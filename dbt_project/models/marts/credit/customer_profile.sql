@@ -128,4 +128,6 @@ final as (
     left join disputes_12m on customers.customer_id = disputes_12m.customer_id
 )
 
+-- stored by customer: the customer page reads one customer's profile
 select * from final
+order by customer_id
