@@ -162,7 +162,7 @@ def list_note(key: str, frame: pd.DataFrame, noun: str, order: str, locale: str)
     if found <= len(frame):
         return None
     return html.Div(
-        f"The {formatting.number(len(frame), 0, locale)} largest of "
+        f"The first {formatting.number(len(frame), 0, locale)} of "
         f"{formatting.number(found, 0, locale)} {noun} by {order}; filter to narrow the list.",
         id=f"{key}-list-note", className="text-muted small mb-1")
 

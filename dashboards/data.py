@@ -777,19 +777,21 @@ class Worklist:
     promises_due: pd.DataFrame
 
 
-def worklist(warehouse: Warehouse, filters: Filters, scope: Scope) -> Worklist:
-    """Today's ranked customers to call (the mart is as of the run's as-of date) and the
-    promises that fall due within a week or were due in the last grace period."""
+def worklist(warehouse: Warehouse, filters: Filters, scope: Scope,
+             limit: int = CUSTOMER_LIST_LIMIT) -> Worklist:
+    """Today's ranked customers to call (the mart is as of the run's as-of date; the first
+    `limit` of them) and the promises that fall due within a week or were due in the last
+    grace period."""
     where, params = conditions("customers", replace(filters, as_of=None), scope)
     run_as_of = as_of_dates(warehouse)[-1]
     # The mart may already carry some customer attributes: take each column once.
     extra = [c for c in ("customer_name", "segment", "region", "collector_id")
              if c not in warehouse.columns("marts.collection_worklist")]
-    customers = warehouse.df(f"""
+    customers = _capped(warehouse, f"""
         select worklist.*{''.join(f', customers.{c}' for c in extra)}
         from marts.collection_worklist as worklist
         join raw.customers as customers using (customer_id)
-        where {where} order by priority_rank""", params)
+        where {where} order by priority_rank""", params, limit)
     promise = ", ".join(repr(o) for o in PROMISE_OUTCOMES)
     if warehouse.has("marts.promises"):  # with each promise's status (kept, broken...)
         promises_due = warehouse.df(f"""

@@ -27,6 +27,7 @@ def _body(page: Page) -> list:
         html.P("Ranked by the pipeline at the run's as-of date (the as-of filter does not "
                "apply); segment, region, business unit and collector filters do.",
                className="text-muted"),
+        components.list_note("worklist", customers, "customers", "priority", page.locale),
         components.table("worklist", customers, page.locale,
                          links={"customer_id": "customer_href"}),
         html.H5("Promises falling due (3 days back to 7 days ahead)"),

@@ -107,6 +107,9 @@ def test_customer_lists_keep_the_largest_and_count_the_rest(warehouse):
     one = data.customers_of(warehouse, Filters(as_of=OCT), data.UNRESTRICTED, customer_id="C4")
     assert one.to_dict("records") == everyone[everyone["customer_id"] == "C4"].to_dict("records")
     assert data.customers_of(warehouse, Filters(as_of=OCT), SME_ONLY, customer_id="C1").empty
+    first = data.worklist(warehouse, Filters(as_of=OCT), SME_ONLY, limit=1).customers
+    assert first["customer_id"].tolist() == ["C3"]  # rank 1 of C3, C2 (below)
+    assert data.rows_in_selection(first) == 2
 
 
 def test_restricted_manager_never_reaches_another_segments_customer(warehouse):
