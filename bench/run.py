@@ -27,6 +27,8 @@ import psutil
 
 from bench import agreement
 from bench.delta import write_new_day
+from credit_scoreboard import settings
+from credit_scoreboard.transform import LARGE_BOOK_LEDGER_ROWS
 
 ROOT = Path(__file__).resolve().parents[1]
 SIZES = {"100k": 100_000, "1M": 1_000_000, "10M": 10_000_000}
@@ -71,6 +73,10 @@ def machine() -> dict:
         "physical_cores": psutil.cpu_count(logical=False),
         "memory_bytes": psutil.virtual_memory().total,
         "platform": platform.platform(),
+        # the pipeline's settings that shape its speed and memory
+        "duckdb_memory_limit": settings.duckdb_memory_limit(),
+        "dbt_threads": os.environ.get("CREDIT_SCOREBOARD_DBT_THREADS")
+        or f"auto (1 above {LARGE_BOOK_LEDGER_ROWS:,} invoices + payments, else 2)",
         "python": platform.python_version(),
         "versions": {name: _version(name) for name in
                      ("duckdb", "dbt-core", "dbt-duckdb", "great-expectations", "pandas",

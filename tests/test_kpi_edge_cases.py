@@ -386,6 +386,21 @@ def test_dbt_runs_under_the_pipelines_memory_limit(tmp_path, monkeypatch):
     build_models(database, RUN_AS_OF, select="+int_customer_ledger_entries")  # 25% by default
 
 
+def test_dbt_builds_one_model_at_a_time_on_large_books(tmp_path, monkeypatch):
+    from credit_scoreboard import transform
+
+    database = tmp_path / "book.duckdb"
+    create_book(database)
+    with duckdb.connect(str(database)) as con:
+        ledger_rows = con.execute("select (select count(*) from raw.invoices)"
+                                  " + (select count(*) from raw.payments)").fetchone()[0]
+    assert transform._threads(database) == 2
+    monkeypatch.setattr(transform, "LARGE_BOOK_LEDGER_ROWS", ledger_rows - 1)
+    assert transform._threads(database) == 1
+    monkeypatch.setenv("CREDIT_SCOREBOARD_DBT_THREADS", "3")
+    assert transform._threads(database) == 3
+
+
 def test_invariant_tests_fail_on_a_tampered_warehouse(warehouse, tmp_path):
     tampered = tmp_path / "tampered.duckdb"
     shutil.copyfile(warehouse, tampered)
