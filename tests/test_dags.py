@@ -181,6 +181,7 @@ def test_every_dbt_test_runs_in_exactly_one_layer_task(credit_common, tmp_path, 
     from dbt.cli.main import dbtRunner
 
     monkeypatch.setenv("CREDIT_SCOREBOARD_DB", str(tmp_path / "unused.duckdb"))  # ls: no query
+    monkeypatch.setenv("CREDIT_SCOREBOARD_DUCKDB_MEMORY_LIMIT", "25%")  # the profile needs both
     project = str(REPO / "dbt_project")
 
     def tests_selected(*select: str) -> list[str]:
