@@ -166,13 +166,23 @@ class Warehouse:
             "order by column_index", [schema, table])]
 
 
+# Per published file, the attachment of its current version. Requests share it (each
+# through its own connection): a new DuckDB instance and its attach cost about 80 ms, and
+# a shared one keeps its read cache warm between clicks. A publish is a new inode, hence
+# a new version: the next request attaches that, and the old one closes with its last
+# reader. (Not `duckdb.connect(path)`: DuckDB hands a new connect() the database already
+# open in this process under the same path, so a refresh would never show under load.)
+DASHBOARD_MEMORY_LIMIT = os.environ.get("CREDIT_SCOREBOARD_DASHBOARD_MEMORY_LIMIT", "2GB")
+_ATTACHED_FILES_KEPT = 4  # one in production; tests open many files in one process
+
+
 class _Attachment:
     """One in-memory DuckDB with one published version of the file attached read-only."""
 
     def __init__(self, path: Path, version: str):
+        self.path = path
         self.version = version
-        self.readers = 0       # requests holding a connection to it
-        self.replaced = False  # a newer version is published: close once readers are done
+        self.readers = 0  # requests holding a connection to it
         self.database = duckdb.connect(config={"memory_limit": DASHBOARD_MEMORY_LIMIT})
         try:
             self.database.execute("attach ? as warehouse (read_only)", [str(path)])
@@ -181,38 +191,21 @@ class _Attachment:
             raise
 
 
-# Per published file, the attachment of its current version. Requests share it (each
-# through its own connection): a new DuckDB instance and its attach cost about 80 ms, and
-# a shared one keeps its read cache warm between clicks. A publish is a new inode, hence
-# a new version: the next request attaches that, and the old one closes with its last
-# reader. (Not `duckdb.connect(path)`: DuckDB hands a new connect() the database already
-# open in this process under the same path, so a refresh would never show under load.)
-_attachments: dict[Path, _Attachment] = {}
+_attachments: dict[Path, _Attachment] = {}  # the current one per file, most recent last
 _attachments_lock = threading.Lock()
-DASHBOARD_MEMORY_LIMIT = os.environ.get("CREDIT_SCOREBOARD_DASHBOARD_MEMORY_LIMIT", "2GB")
-
-
-_ATTACHED_FILES_KEPT = 4  # one in production; tests open many files in one process
 
 
 def _acquire(path: Path, version: str) -> _Attachment:
     with _attachments_lock:
         current = _attachments.pop(path, None)  # re-inserted last: the most recent
-        if current is None or current.version != version:
-            attachment = _Attachment(path, version)
-            if current is not None:
-                _retire(current)
-            current = attachment
-        _attachments[path] = current
+        if current is not None and current.version != version:
+            _close_if_unused(current)  # no longer current: closes now or with its last reader
+            current = None
+        _attachments[path] = current = current or _Attachment(path, version)
         while len(_attachments) > _ATTACHED_FILES_KEPT:
-            _retire(_attachments.pop(next(iter(_attachments))))
+            _close_if_unused(_attachments.pop(next(iter(_attachments))))
         current.readers += 1
         return current
-
-
-def _retire(attachment: _Attachment) -> None:
-    attachment.replaced = True
-    _close_if_unused(attachment)
 
 
 def _release(attachment: _Attachment) -> None:
@@ -222,7 +215,8 @@ def _release(attachment: _Attachment) -> None:
 
 
 def _close_if_unused(attachment: _Attachment) -> None:
-    if attachment.replaced and attachment.readers == 0:
+    """Close an attachment that no request reads and that is no longer its file's current."""
+    if attachment.readers == 0 and _attachments.get(attachment.path) is not attachment:
         attachment.database.close()
 
 
@@ -492,18 +486,19 @@ def aged_by_dimension(warehouse: Warehouse, dimension: str, filters: Filters,
         group by all order by dimension_value""", [filters.as_of, *params])
 
 
-# A customer list shows its largest rows only: at tens of thousands of customers a full
-# list costs seconds to build and send, and nobody scrolls it; the filters narrow it.
+# A customer list shows its first rows only (largest, or by priority): at tens of thousands
+# of customers a full list costs seconds to build and send, and nobody scrolls it; the
+# filters narrow it.
 CUSTOMER_LIST_LIMIT = 500
 
 
 def rows_in_selection(frame: pd.DataFrame) -> int:
-    """How many rows the query behind a capped list found (the list holds the largest)."""
+    """How many rows the query behind a capped list found (the list holds the first)."""
     return int(frame.attrs.get("rows_in_selection", len(frame)))
 
 
 def _capped(warehouse: Warehouse, sql: str, params: list, limit: int) -> pd.DataFrame:
-    """`sql` (ordered, largest first) cut to `limit` rows; the uncut count in
+    """`sql` (ordered) cut to its first `limit` rows; the uncut count in
     `frame.attrs["rows_in_selection"]`, counted by the same query."""
     frame = warehouse.df(f"select *, count(*) over () as rows_in_selection__ "
                          f"from ({sql}) limit ?", [*params, limit])

@@ -52,9 +52,8 @@ def _body(page: Page) -> list:
             children += [html.H5(f"Customers: {value}"),
                          components.list_note("segment-customers", customers, "customers",
                                               "total AR", page.locale),
-                         components.table(
-                "segment-customers", customers, page.locale,
-                links={"customer_id": "customer_href"})]
+                         components.table("segment-customers", customers, page.locale,
+                                          links={"customer_id": "customer_href"})]
     if customer:
         filters = page.filters.with_dimension(dimension, value)
         row = data.customers_of(page.warehouse, filters, page.scope, customer_id=customer)

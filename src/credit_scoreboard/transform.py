@@ -15,6 +15,8 @@ import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 
+import duckdb
+
 from credit_scoreboard import settings
 
 
@@ -75,8 +77,6 @@ def _threads(database: Path) -> int:
     configured = os.environ.get("CREDIT_SCOREBOARD_DBT_THREADS", "").strip()
     if configured:
         return int(configured)
-    import duckdb
-
     with duckdb.connect(str(database), read_only=True) as con:
         ledger_rows = con.execute(
             "select coalesce(sum(estimated_size), 0) from duckdb_tables() "
