@@ -9,7 +9,13 @@ from pathlib import Path
 import duckdb
 
 from credit_scoreboard.ingest import load_landing, rule_catalogue
-from tests.test_ingest_corpus import BASE, PAYMENT_HEADER, raw_snapshot, write_landing
+from tests.test_ingest_corpus import (
+    BASE,
+    INVOICE_HEADER,
+    PAYMENT_HEADER,
+    raw_snapshot,
+    write_landing,
+)
 
 
 def test_loading_the_same_folder_twice_changes_nothing(tmp_path: Path) -> None:
@@ -85,3 +91,44 @@ def test_rule_catalogue_names_every_rule_once_with_its_column() -> None:
     assert ("invoices", "amount: invoice amount must be > 0") in catalogue
     assert ("disputes", "disputed_amount: above the invoice amount") in catalogue
     assert ("payments", "document_id: unknown invoice") in catalogue
+
+
+def test_each_load_records_how_many_rows_changed_and_the_earliest_date_they_touch(
+    tmp_path: Path,
+) -> None:
+    """What pipeline.rebuild_from reads: rows sent again unchanged are no change; a
+    corrected row counts its old date and its new one; a removed key its old date."""
+    landing = tmp_path / "landing"
+    landing.mkdir()
+    write_landing(landing, BASE, first_mtime=1_700_000_000)
+    con = duckdb.connect()
+    load_landing(con, landing)
+    write_landing(landing, {
+        # I1 sent again unchanged, I2 re-dated from 2024-01-15 to 2024-03-01, I3 new
+        "invoices_2.csv": INVOICE_HEADER + "I1,C1,invoice,2024-01-10,2024-02-09,1000.00\n"
+                                           "I2,C2,invoice,2024-03-01,2024-04-30,500.00\n"
+                                           "I3,C1,invoice,2024-04-02,2024-05-02,80.00\n",
+        # P1 new, dated 2024-02-20
+        "payments_2.csv": PAYMENT_HEADER + "P1,C1,I1,2024-02-20,100,transfer\n",
+    }, first_mtime=1_700_000_100)
+    load_landing(con, landing)
+    # I1 again, now breaking a rule (negative amount): its old version (2024-01-10) goes
+    write_landing(landing, {
+        "invoices_3.csv": INVOICE_HEADER + "I1,C1,invoice,2024-01-10,2024-02-09,-5\n",
+        # the same rows as customers.csv in another order: a new file, no changed row
+        "customers_2.csv": "\n".join([BASE["customers.csv"].splitlines()[0],
+                                      *reversed(BASE["customers.csv"].splitlines()[1:])]) + "\n",
+    }, first_mtime=1_700_000_200)
+    load_landing(con, landing)
+    logged = con.execute(
+        "select file_name, rows_loaded, rows_changed, earliest_date_changed from raw.load_log "
+        "order by loaded_at, file_name").fetchall()
+    assert [(name, loaded, changed, str(date) if date else None)
+            for name, loaded, changed, date in logged] == [
+        ("customers.csv", 2, 2, None),  # customers have no date: they change every date
+        ("invoices.csv", 2, 2, "2024-01-10"),
+        ("invoices_2.csv", 3, 2, "2024-01-15"),  # I2's old date; I1 unchanged
+        ("payments_2.csv", 1, 1, "2024-02-20"),
+        ("customers_2.csv", 2, 0, None),
+        ("invoices_3.csv", 0, 1, "2024-01-10"),  # I1 removed
+    ]

@@ -100,6 +100,38 @@ def test_corrections_that_break_consistency_block_publishing(tmp_path: Path) -> 
     )
 
 
+def test_after_a_build_row_rules_read_the_new_rows_and_reference_rules_every_row(
+    tmp_path: Path,
+) -> None:
+    """validate_raw(loaded_after=the last build's loads): a bad row already published is not
+    re-checked by its own-value rules, a new one is; a correction that breaks an old row's
+    reference is still seen (those rules read the whole table)."""
+    con = loaded(tmp_path, BASE | {"payments.csv": PAYMENT_HEADER
+                                   + "P1,C1,I1,2024-02-01,100,transfer\n"})
+    (built_through,) = con.execute("select max(loaded_at) from raw.load_log").fetchone()
+    # behind ingest's back: a payment of 0 loaded before the build (its rule did not run)
+    con.execute("insert into raw.payments (payment_id, customer_id, document_id, payment_date,"
+                " amount, method, loaded_at) values ('P0', 'C1', 'I1', '2024-02-02', 0,"
+                " 'transfer', ?)", [built_through])
+    write_landing(tmp_path / "landing", {
+        "invoices_2.csv": "document_id,customer_id,document_type,document_date,due_date,amount\n"
+                          "I1,C2,invoice,2024-01-10,2024-02-09,1000.00\n",  # now C2's: P1 breaks
+    }, first_mtime=1_700_000_100)
+    load_landing(con, tmp_path / "landing")
+    con.execute("insert into raw.payments (payment_id, customer_id, document_id, payment_date,"
+                " amount, method, loaded_at) values ('P9', 'C2', 'I1', '2024-02-03', -1,"
+                " 'transfer', ?)", [built_through + dt.timedelta(seconds=5)])
+
+    since_build = statuses(quality.validate_raw(con, CHECKED_AT, loaded_after=built_through))
+    everything = statuses(quality.validate_raw(con, CHECKED_AT))
+
+    assert since_build[("payments", "payments_not_positive")] == ("fail", "1")  # P9, not P0
+    assert everything[("payments", "payments_not_positive")] == ("fail", "2")
+    # P1 (C1) pays I1, now C2's: a reference rule, whole table either way (P1 and P0)
+    assert since_build[("payments", "payments_of_another_customers_invoice")] == ("fail", "2")
+    assert since_build[("payments", "row_count")] == ("pass", "3")
+
+
 def marts(con, kpi_rows: list[tuple], aged_rows: list[tuple]) -> None:
     """Small marts tables with the contract's column names (only the checked ones
     filled, the others NULL)."""

@@ -15,6 +15,7 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import fcntl
+import hashlib
 import json
 import logging
 import os
@@ -62,6 +63,10 @@ class RunSummary:
     files_skipped: int = 0
     step_seconds: dict[str, float] = field(default_factory=dict)
     headline: dict[str, float | None] = field(default_factory=dict)
+    # What the build was made from (stamped by record_run; the next run's rebuild_from reads it):
+    rebuild_from: str | None = None  # first as-of date recomputed; None: every date
+    dbt_fingerprint: str = ""
+    loads_built_through: str | None = None  # the latest raw.load_log.loaded_at built
 
     def render(self) -> str:
         lines = [
@@ -75,6 +80,8 @@ class RunSummary:
                 f"{name}={_format_number(value)}" for name, value in self.headline.items()
             )
             lines.append(f"latest month: {kpis}")
+        lines.append("built: every as-of date" if self.rebuild_from is None
+                     else f"built: as-of dates from {self.rebuild_from} (earlier ones unchanged)")
         lines.append(
             "timings: "
             + ", ".join(f"{step} {secs:.1f}s" for step, secs in self.step_seconds.items())
@@ -208,11 +215,14 @@ def ingest(build_db: Path, landing_dir: Path):
 
 
 def validate_raw(build_db: Path, checked_at: dt.datetime) -> list:
-    """Great Expectations on the raw tables; a failed critical check stops the run."""
+    """Great Expectations on the raw tables (row rules on the rows loaded since the last
+    build, table rules on whole tables); a failed critical check stops the run."""
     from credit_scoreboard import quality
 
     with connect(build_db) as con:
-        results = quality.validate_raw(con, checked_at)
+        previous = _last_build(con)
+        loaded_after = previous.loads_built_through if previous else None
+        results = quality.validate_raw(con, checked_at, loaded_after=loaded_after)
         quality.record_results(con, results, checked_at)
     quality.raise_on_critical(results)
     return results
@@ -239,11 +249,78 @@ def resolve_as_of(build_db: Path, as_of: dt.date | None) -> dt.date:
     return latest
 
 
+@dataclass(frozen=True)
+class BuildStamp:
+    """What the published build was made from (the last marts.pipeline_runs row)."""
+
+    as_of: dt.date
+    dbt_fingerprint: str
+    loads_built_through: dt.datetime | None
+
+
+def _last_build(con) -> BuildStamp | None:
+    (stamped,) = con.execute(
+        "select count(*) from duckdb_tables() "
+        "where schema_name = 'marts' and table_name = 'pipeline_runs'").fetchone()
+    if not stamped:
+        return None
+    row = con.execute(
+        "select as_of_date, summary->>'dbt_fingerprint', summary->>'loads_built_through' "
+        "from marts.pipeline_runs order by finished_at desc limit 1").fetchone()
+    if row is None or row[0] is None or not row[1]:
+        return None  # never built, or built before builds were stamped
+    return BuildStamp(row[0], row[1], dt.datetime.fromisoformat(row[2]) if row[2] else None)
+
+
+def dbt_fingerprint() -> str:
+    """A hash of the dbt project's sources (models, macros, seeds, tests, parameters): a
+    build made by other models or parameters is not reused."""
+    root = settings.DBT_PROJECT_DIR
+    digest = hashlib.sha256()
+    for path in sorted(root.rglob("*")):
+        relative = path.relative_to(root)
+        if path.is_file() and relative.parts[0] not in ("target", "logs", "dbt_packages"):
+            digest.update(str(relative).encode() + b"\0" + path.read_bytes() + b"\0")
+    return digest.hexdigest()[:16]
+
+
+def rebuild_from(build_db: Path, as_of: dt.date) -> dt.date | None:
+    """The first as-of date this run's dbt build recomputes, or None for every date.
+
+    Incremental models keep their rows at earlier as-of dates: nothing loaded since the last
+    build is dated before it (ingest records each file's earliest changed date, old versions
+    of replaced rows included), and a KPI at D reads only rows dated up to D. Everything is
+    rebuilt when there is no stamped build, the dbt project changed, the as-of date goes
+    back, customers changed (a customer is on every date) or CREDIT_SCOREBOARD_FULL_REBUILD
+    is set."""
+    if os.environ.get("CREDIT_SCOREBOARD_FULL_REBUILD", "").strip() not in ("", "0"):
+        return None
+    with connect(build_db, read_only=True) as con:
+        previous = _last_build(con)
+        if (previous is None or previous.dbt_fingerprint != dbt_fingerprint()
+                or as_of < previous.as_of):
+            return None
+        customers_changed, undated_changes, earliest = con.execute(
+            """
+            select coalesce(bool_or(entity = 'customers'), false),
+                coalesce(bool_or(earliest_date_changed is null), false),
+                min(earliest_date_changed)
+            from raw.load_log
+            where rows_changed > 0 and loaded_at > coalesce(?, timestamp '-infinity')
+            """, [previous.loads_built_through]).fetchone()
+    if customers_changed or undated_changes:
+        return None
+    # the previous run's as-of date is rebuilt too: it is no longer the run date
+    return min(previous.as_of, earliest) if earliest else previous.as_of
+
+
 def build_models(build_db: Path, as_of: dt.date, select: str | None = None) -> None:
-    """dbt build (models, seeds and dbt tests) of the whole project or one selection."""
+    """dbt build (models, seeds and dbt tests) of the whole project or one selection;
+    incremental models recompute the as-of dates from `rebuild_from` on."""
     from credit_scoreboard import transform
 
-    transform.build_models(build_db, as_of, select=select)
+    transform.build_models(build_db, as_of, select=select,
+                           rebuild_from=rebuild_from(build_db, as_of))
 
 
 def validate_marts(build_db: Path, checked_at: dt.datetime) -> list:
@@ -272,8 +349,15 @@ def headline_kpis(database: Path, as_of: dt.date) -> dict[str, float | None]:
 
 
 def record_run(build_db: Path, summary: RunSummary, started_at: dt.datetime) -> None:
-    """Keep one row per published run in marts.pipeline_runs (shown as freshness)."""
+    """Keep one row per published run in marts.pipeline_runs (shown as freshness), stamped
+    with what the build was made from, for the next run's `rebuild_from`."""
+    as_of = dt.date.fromisoformat(summary.as_of)
+    built_from = rebuild_from(build_db, as_of)  # what build_models did: its inputs are unchanged
+    summary.rebuild_from = built_from.isoformat() if built_from else None
+    summary.dbt_fingerprint = dbt_fingerprint()
     with connect(build_db) as con:
+        latest_load = con.execute("select max(loaded_at) from raw.load_log").fetchone()[0]
+        summary.loads_built_through = latest_load.isoformat() if latest_load else None
         con.execute(
             """
             create table if not exists marts.pipeline_runs (

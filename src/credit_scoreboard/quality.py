@@ -44,6 +44,10 @@ class Check:
     min_value: float | None = None
     max_value: float | None = None
     critical: bool = True
+    # A rule on a row's own values needs only the rows loaded since the last build (the
+    # others passed it when loaded); one that reads other rows (counts, unique keys,
+    # references: a corrected invoice can break an old payment) checks the whole table.
+    whole_table: bool = False
 
 
 @dataclass
@@ -68,10 +72,16 @@ def _in_list(values) -> str:
     return "(" + ", ".join(f"'{value}'" for value in values) + ")"
 
 
-def _unknown(column: str, target: str) -> str:
+def _unknown(name: str, column: str, target: str) -> Check:
     key = ENTITIES[target].key
-    return (f"count(*) filter (where {column} is not null and {column} not in "
-            f"(select {key} from raw.{target} where {key} is not null))")
+    return Check(name, f"count(*) filter (where {column} is not null and {column} not in "
+                       f"(select {key} from raw.{target} where {key} is not null))",
+                 0, 0, whole_table=True)
+
+
+def _reference(name: str, sql: str, critical: bool = True) -> Check:
+    """A count of rows inconsistent with the row they refer to, that must be 0."""
+    return Check(name, sql, 0, 0, critical, whole_table=True)
 
 
 def raw_checks(entity_name: str) -> list[Check]:
@@ -81,9 +91,9 @@ def raw_checks(entity_name: str) -> list[Check]:
     checks = [
         # An empty customers or invoices table is a broken extract; the others may be empty.
         Check("row_count", "count(*)", min_value=1,
-              critical=entity_name in ("customers", "invoices")),
+              critical=entity_name in ("customers", "invoices"), whole_table=True),
         _zero("null_keys", f"count(*) - count({key})"),
-        _zero("duplicate_keys", f"count({key}) - count(distinct {key})"),
+        Check("duplicate_keys", f"count({key}) - count(distinct {key})", 0, 0, whole_table=True),
     ]
     checks += [
         _zero(f"{column.name}_not_accepted",
@@ -91,16 +101,16 @@ def raw_checks(entity_name: str) -> list[Check]:
         for column in entity.columns if column.accepted_values
     ]
     if "customer_id" in entity.column_names and entity_name != "customers":
-        checks.append(_zero("unknown_customers", _unknown("customer_id", "customers")))
+        checks.append(_unknown("unknown_customers", "customer_id", "customers"))
     if "document_id" in entity.column_names and entity_name not in ("invoices",):
-        checks.append(_zero("unknown_invoices", _unknown("document_id", "invoices")))
+        checks.append(_unknown("unknown_invoices", "document_id", "invoices"))
     checks += ENTITY_CHECKS[entity_name]
     # A high quarantine share means a broken export even if every loaded row is fine.
     checks.append(Check(
         "quarantined_share",
         f"(select coalesce(sum(rows_quarantined) / nullif(sum(rows_read), 0), 0) "
         f"from raw.load_log where entity = '{entity_name}')",
-        max_value=0.05, critical=False,
+        max_value=0.05, critical=False, whole_table=True,
     ))
     return checks
 
@@ -120,24 +130,24 @@ ENTITY_CHECKS: dict[str, list[Check]] = {
         _zero("due_before_document", "count(*) filter (where due_date < document_date)"),
         # Dates far outside the book's life are typing errors (2204 for 2024).
         Check("min_document_date_year", "year(min(document_date))", min_value=2000,
-              critical=False),
+              critical=False, whole_table=True),
         Check("max_document_date_year", "year(max(document_date))",
-              max_value=dt.date.today().year + 1, critical=False),
+              max_value=dt.date.today().year + 1, critical=False, whole_table=True),
     ],
     "payments": [
         _zero("payments_not_positive", "count(*) filter (where amount <= 0)"),
-        _zero("payments_of_another_customers_invoice",
-              "count(*) filter (where customer_id <> "
-              + _INVOICE_OF.format(attribute="customer_id") + ")"),
-        _zero("payments_before_invoice_date",
-              "count(*) filter (where payment_date < "
-              + _INVOICE_OF.format(attribute="document_date") + ")", critical=False),
+        _reference("payments_of_another_customers_invoice",
+                   "count(*) filter (where customer_id <> "
+                   + _INVOICE_OF.format(attribute="customer_id") + ")"),
+        _reference("payments_before_invoice_date",
+                   "count(*) filter (where payment_date < "
+                   + _INVOICE_OF.format(attribute="document_date") + ")", critical=False),
     ],
     "disputes": [
         _zero("disputed_amounts_not_positive", "count(*) filter (where disputed_amount <= 0)"),
-        _zero("disputed_above_invoice_amount",
-              "count(*) filter (where disputed_amount > abs("
-              + _INVOICE_OF.format(attribute="amount") + "))"),
+        _reference("disputed_above_invoice_amount",
+                   "count(*) filter (where disputed_amount > abs("
+                   + _INVOICE_OF.format(attribute="amount") + "))"),
         _zero("closed_without_closed_date",
               "count(*) filter (where status <> 'open' and closed_date is null)"),
         _zero("closed_before_opened", "count(*) filter (where closed_date < opened_date)"),
@@ -189,11 +199,24 @@ def marts_checks() -> dict[str, list[Check]]:
     }
 
 
-def _aggregates(con, table: str, checks: list[Check]):
+def _aggregates(con, table: str, checks: list[Check], loaded_after: dt.datetime | None = None):
     """One row, one column per check, computed in DuckDB (exact DECIMALs become doubles
-    only after aggregation)."""
-    columns = ",\n    ".join(f"cast({check.sql} as DOUBLE) as {check.name}" for check in checks)
-    return con.execute(f"select\n    {columns}\nfrom {table} as checked").df()
+    only after aggregation). With `loaded_after`, row rules read only the rows loaded since."""
+    def aggregate(checked: str, some_checks: list[Check], parameters: list):
+        columns = ",\n    ".join(f"cast({check.sql} as DOUBLE) as {check.name}"
+                                  for check in some_checks)
+        return con.execute(f"select\n    {columns}\nfrom {checked} as checked", parameters).df()
+
+    if loaded_after is None:
+        return aggregate(table, checks, [])
+    import pandas as pd
+
+    row_rules = [check for check in checks if not check.whole_table]
+    frames = [aggregate(table, [check for check in checks if check.whole_table], [])]
+    if row_rules:
+        frames.append(aggregate(f"(select * from {table} where loaded_at > ?)", row_rules,
+                                [loaded_after]))
+    return pd.concat(frames, axis="columns")[[check.name for check in checks]]
 
 
 def _suite(name: str, checks: list[Check]):
@@ -302,10 +325,13 @@ def _format(value) -> str:
     return str(int(number)) if number.is_integer() else f"{number:.4f}"
 
 
-def validate_raw(con: duckdb.DuckDBPyConnection, checked_at: dt.datetime) -> list[CheckResult]:
-    """Run the raw suites (one per entity) on the loaded raw tables."""
+def validate_raw(con: duckdb.DuckDBPyConnection, checked_at: dt.datetime,
+                 loaded_after: dt.datetime | None = None) -> list[CheckResult]:
+    """Run the raw suites (one per entity) on the loaded raw tables; with `loaded_after`,
+    row rules check the rows loaded after it (see Check.whole_table)."""
     frames = {
-        f"raw_{name}": (raw_suite(name), _aggregates(con, f"raw.{name}", raw_checks(name)), name)
+        f"raw_{name}": (raw_suite(name),
+                        _aggregates(con, f"raw.{name}", raw_checks(name), loaded_after), name)
         for name in ENTITIES
     }
     return _validate(frames)

@@ -100,14 +100,20 @@ def _failure_summary(command: str, result) -> str:
 
 
 def build_models(database: Path, as_of: dt.date, select: str | None = None,
-                 vars: dict | None = None) -> None:
+                 vars: dict | None = None, rebuild_from: dt.date | None = None) -> None:
     """`dbt build` (seeds, models, tests) on `database` for the run's as-of date.
 
     `select` narrows it to one selection (e.g. "path:models/staging") so that an Airflow DAG
     can run one layer per task (tests reading models outside the selection wait for them);
-    `vars` overrides the KPI parameters of dbt_project.yml.
+    `vars` overrides the KPI parameters of dbt_project.yml. Incremental models recompute
+    the as-of dates from `rebuild_from` on and keep the earlier ones; without it every
+    model is built from scratch (`--full-refresh`).
     """
     command = ["build", "--threads", str(_threads(Path(database)))]
+    if rebuild_from is None:
+        command.append("--full-refresh")
+    else:
+        vars = {**(vars or {}), "rebuild_from": rebuild_from.isoformat()}
     if select:
         # a test runs with the selection only when every model it reads is selected too:
         # layer by layer, a cross-layer test runs once, after its last model is built

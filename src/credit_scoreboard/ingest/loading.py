@@ -29,6 +29,11 @@ class FileLoad:
     rows_quarantined: int = 0
     checksum: str = ""
     skipped: bool = False  # already loaded with this checksum: not read again
+    # Keys whose row changed in raw (new keys, new versions, removed keys; a row sent again
+    # unchanged is not a change) and the earliest business date they touch, old versions
+    # included: KPIs at as-of dates before it are unchanged (see pipeline.rebuild_from).
+    rows_changed: int = 0
+    earliest_date_changed: dt.date | None = None
     ignored_columns: list[str] = field(default_factory=list)
 
 
@@ -80,11 +85,18 @@ def load_landing(con: duckdb.DuckDBPyConnection, landing_dir: Path) -> IngestRep
     """
     for statement in raw_schema_ddl():
         con.execute(statement)
-    # Each file's modification time: the contract's "later extract" across runs too.
-    con.execute("alter table raw.load_log add column if not exists file_modified_ns BIGINT")
+    # Each file's modification time (the contract's "later extract" across runs too) and
+    # what it changed (columns added after the first release: older warehouses get them here).
+    for column in ("file_modified_ns BIGINT", "rows_changed BIGINT", "earliest_date_changed DATE"):
+        con.execute(f"alter table raw.load_log add column if not exists {column}")
     for macro in PARSING_MACROS:
         con.execute(macro)
+    # Strictly after every earlier load, even if the clock went back: the pipeline finds the
+    # loads a build has not seen by loaded_at.
+    (latest_load,) = con.execute("select max(loaded_at) from raw.load_log").fetchone()
     loaded_at = dt.datetime.now().replace(microsecond=0)
+    if latest_load is not None and loaded_at <= latest_load:
+        loaded_at = latest_load + dt.timedelta(seconds=1)
     report = IngestReport()
     con.execute("begin transaction")
     try:
@@ -133,7 +145,7 @@ def _load_file(con, extract: ExtractFile, loaded_at: dt.datetime,
     con.execute("delete from raw.quarantine where file_name = ?", [extract.file_name])
     _quarantine(con, extract, staged, loaded_at)
     modified_ns = extract.path.stat().st_mtime_ns
-    _upsert(con, extract, loaded_at, modified_ns)
+    load.rows_changed, load.earliest_date_changed = _upsert(con, extract, loaded_at, modified_ns)
     load.rows_read, load.rows_loaded, load.rows_quarantined = con.execute(
         """
         select count(*) + (select count(*) from extract_rejects),
@@ -144,11 +156,11 @@ def _load_file(con, extract: ExtractFile, loaded_at: dt.datetime,
     ).fetchone()
     con.execute(
         "insert into raw.load_log (file_name, entity, rows_read, rows_loaded, rows_quarantined,"
-        " checksum, loaded_at, file_format, ignored_columns, file_modified_ns)"
-        " values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        " checksum, loaded_at, file_format, ignored_columns, file_modified_ns, rows_changed,"
+        " earliest_date_changed) values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         [load.file_name, load.entity, load.rows_read, load.rows_loaded, load.rows_quarantined,
          load.checksum, loaded_at, staged.file_format, ", ".join(load.ignored_columns) or None,
-         modified_ns],
+         modified_ns, load.rows_changed, load.earliest_date_changed],
     )
     return load
 
@@ -175,11 +187,23 @@ def _quarantine(con, extract: ExtractFile, staged: StagedExtract, loaded_at) -> 
     )
 
 
-def _upsert(con, extract: ExtractFile, loaded_at, modified_ns: int) -> None:
+# The business date a row of each entity stands at: a change to the row changes the KPIs
+# from that date on. Customers have none: a changed customer changes every as-of date.
+CHANGE_DATE = {
+    "customers": None,
+    "invoices": "document_date",
+    "payments": "payment_date",
+    "disputes": "least(opened_date, coalesce(closed_date, opened_date))",
+    "calls": "cast(call_time as date)",
+}
+
+
+def _upsert(con, extract: ExtractFile, loaded_at,
+            modified_ns: int) -> tuple[int, dt.date | None]:
     """The last row of each key in the file is the key's new version, unless the key's
     row in raw came from a later extract (modified later, then named later; earlier
     loads without a known time count as older). A good row replaces the key's row; a
-    quarantined one removes it."""
+    quarantined one removes it. Returns how many rows changed and their earliest date."""
     entity = ENTITIES[extract.entity]
     columns = ", ".join(entity.column_names)
     key = entity.key
@@ -207,6 +231,7 @@ def _upsert(con, extract: ExtractFile, loaded_at, modified_ns: int) -> None:
         """,
         {"file_name": extract.file_name, "modified_ns": modified_ns},
     )
+    changed = _changes(con, extract.entity)
     con.execute(
         f"delete from raw.{entity.name} "
         f"where {key} in (select {key} from upserted_rows)"
@@ -220,3 +245,31 @@ def _upsert(con, extract: ExtractFile, loaded_at, modified_ns: int) -> None:
         [extract.file_name, loaded_at],
     )
     con.execute("drop table upserted_rows")
+    return changed
+
+
+def _changes(con, entity_name: str) -> tuple[int, dt.date | None]:
+    """What the upsert is about to change: the current rows it replaces by a different row
+    or removes, and the new rows that differ or are new. Both versions' dates count (an
+    invoice re-dated from March to June changes March on)."""
+    entity = ENTITIES[entity_name]
+    key = entity.key
+    differs = " or ".join(f"current_rows.{column} is distinct from upserted_rows.{column}"
+                          for column in entity.column_names)
+    date = CHANGE_DATE[entity_name] or "null::date"
+    return con.execute(
+        f"""
+        with changed as (
+            select current_rows.* exclude (source_file, source_row, loaded_at)
+            from raw.{entity.name} as current_rows
+            join upserted_rows using ({key})
+            where not upserted_rows.is_good or {differs}
+            union all by name
+            select upserted_rows.* exclude (row_number, is_good)
+            from upserted_rows
+            left join raw.{entity.name} as current_rows using ({key})
+            where upserted_rows.is_good and (current_rows.{key} is null or {differs})
+        )
+        select count(distinct {key}), min({date}) from changed
+        """
+    ).fetchone()

@@ -3,13 +3,15 @@
 -- month ending D (net sales, change in balance, sum of daily balances) and the sales of the
 -- DSO window. A stage of int_customer_kpi_components, built apart so that no one query
 -- holds the hash tables of every source of the grid at once.
+{{ config(materialized='incremental', incremental_strategy='append',
+          pre_hook="{{ delete_rebuilt_as_of_dates() }}") }}
 {%- set window_days = var('dso_window_days') %}
 with customers as (
     select * from {{ ref('stg_erp__customers') }}
 ),
 
 as_of_dates as (
-    select * from {{ ref('int_as_of_dates') }}
+    select * from {{ ref('int_as_of_dates') }} where {{ rebuilt_as_of_dates() }}
 ),
 
 daily_movements as (
@@ -100,7 +102,9 @@ final as (
         on grid.customer_id = month_activity.customer_id and grid.as_of_date = month_activity.as_of_date
     left join sales_window
         on grid.customer_id = sales_window.customer_id and grid.as_of_date = sales_window.as_of_date
+    -- known at D only once issued: a KPI at D reads nothing dated after D
     left join first_invoice on grid.customer_id = first_invoice.customer_id
+        and first_invoice.first_invoice_date <= grid.as_of_date
 )
 
 select * from final

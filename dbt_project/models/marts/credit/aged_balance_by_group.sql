@@ -5,8 +5,10 @@
 -- invoice. A customer has one value of each dimension, so customer counts add up across rows
 -- of the same as-of date and bucket. Amounts that no row carries stay null (as a filtered sum
 -- over the aged balance would be).
+{{ config(materialized='incremental', incremental_strategy='append',
+          pre_hook="{{ delete_rebuilt_as_of_dates() }}") }}
 with aged_balance as (
-    select * from {{ ref('aged_balance') }}
+    select * from {{ ref('aged_balance') }} where {{ rebuilt_as_of_dates() }}
 ),
 
 final as (
