@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 from decimal import Decimal
 from pathlib import Path
@@ -132,3 +133,22 @@ def test_each_load_records_how_many_rows_changed_and_the_earliest_date_they_touc
         ("customers_2.csv", 2, 0, None),
         ("invoices_3.csv", 0, 1, "2024-01-10"),  # I1 removed
     ]
+
+
+def test_a_changed_invoice_counts_from_the_earliest_payment_settling_it(tmp_path: Path) -> None:
+    """Cash received before the invoice date is unapplied credit until the invoice exists:
+    correcting the invoice changes the KPIs from the payment's date."""
+    landing = tmp_path / "landing"
+    landing.mkdir()
+    write_landing(landing, BASE | {
+        "payments.csv": PAYMENT_HEADER + "P0,C2,I2,2024-01-05,200,transfer\n",
+    }, first_mtime=1_700_000_000)
+    con = duckdb.connect()
+    load_landing(con, landing)
+    write_landing(landing, {
+        "invoices_2.csv": INVOICE_HEADER + "I2,C2,invoice,2024-01-15,2024-03-15,550.00\n",
+    }, first_mtime=1_700_000_100)
+    load_landing(con, landing)
+    assert con.execute(
+        "select rows_changed, earliest_date_changed from raw.load_log "
+        "where file_name = 'invoices_2.csv'").fetchone() == (1, dt.date(2024, 1, 5))

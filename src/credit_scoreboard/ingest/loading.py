@@ -187,11 +187,17 @@ def _quarantine(con, extract: ExtractFile, staged: StagedExtract, loaded_at) -> 
     )
 
 
-# The business date a row of each entity stands at: a change to the row changes the KPIs
-# from that date on. Customers have none: a changed customer changes every as-of date.
+# The earliest business date a row of each entity counts at (`changed`: the row): a change
+# to the row changes the KPIs from that date on. An invoice also counts at the dates of the
+# payments and credit notes settling it (cash received before the invoice date). Customers
+# have none: a changed customer changes every as-of date.
 CHANGE_DATE = {
     "customers": None,
-    "invoices": "document_date",
+    "invoices": """least(document_date,
+        (select min(payment_date) from raw.payments
+         where payments.document_id = changed.document_id),
+        (select min(credit_notes.document_date) from raw.invoices as credit_notes
+         where credit_notes.applies_to_document_id = changed.document_id))""",
     "payments": "payment_date",
     "disputes": "least(opened_date, coalesce(closed_date, opened_date))",
     "calls": "cast(call_time as date)",

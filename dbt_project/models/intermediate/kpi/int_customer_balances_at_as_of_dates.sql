@@ -4,14 +4,14 @@
 -- DSO window. A stage of int_customer_kpi_components, built apart so that no one query
 -- holds the hash tables of every source of the grid at once.
 {{ config(materialized='incremental', incremental_strategy='append',
-          pre_hook="{{ delete_rebuilt_as_of_dates() }}") }}
+          pre_hook="{{ delete_rebuilt_dates() }}") }}
 {%- set window_days = var('dso_window_days') %}
 with customers as (
     select * from {{ ref('stg_erp__customers') }}
 ),
 
 as_of_dates as (
-    select * from {{ ref('int_as_of_dates') }} where {{ rebuilt_as_of_dates() }}
+    select * from {{ ref('int_as_of_dates') }} where {{ rebuilt_dates() }}
 ),
 
 daily_movements as (

@@ -6,26 +6,26 @@
 -- joining every source to the grid held all their hash tables at once (over 20 GB at 10M
 -- invoices).
 {{ config(materialized='incremental', incremental_strategy='append',
-          pre_hook="{{ delete_rebuilt_as_of_dates() }}") }}
+          pre_hook="{{ delete_rebuilt_dates() }}") }}
 {%- set behaviour_months = var('payment_behaviour_months') %}
 with balances as (
-    select * from {{ ref('int_customer_balances_at_as_of_dates') }} where {{ rebuilt_as_of_dates() }}
+    select * from {{ ref('int_customer_balances_at_as_of_dates') }} where {{ rebuilt_dates() }}
 ),
 
 settlements as (
-    select * from {{ ref('int_customer_settlements_at_as_of_dates') }} where {{ rebuilt_as_of_dates() }}
+    select * from {{ ref('int_customer_settlements_at_as_of_dates') }} where {{ rebuilt_dates() }}
 ),
 
 as_of_dates as (
-    select * from {{ ref('int_as_of_dates') }} where {{ rebuilt_as_of_dates() }}
+    select * from {{ ref('int_as_of_dates') }} where {{ rebuilt_dates() }}
 ),
 
 open_items as (
-    select * from {{ ref('int_open_items_at_as_of_dates') }} where {{ rebuilt_as_of_dates() }}
+    select * from {{ ref('int_open_items_at_as_of_dates') }} where {{ rebuilt_dates() }}
 ),
 
 open_disputes as (
-    select * from {{ ref('int_disputes_open_at_as_of_dates') }} where {{ rebuilt_as_of_dates() }}
+    select * from {{ ref('int_disputes_open_at_as_of_dates') }} where {{ rebuilt_dates() }}
 ),
 
 calls as (
@@ -37,7 +37,7 @@ promises as (
 ),
 
 penalties as (
-    select * from {{ ref('int_late_payment_penalties') }} where {{ rebuilt_as_of_dates() }}
+    select * from {{ ref('int_late_payment_penalties') }} where {{ rebuilt_dates() }}
 ),
 
 invoices as (

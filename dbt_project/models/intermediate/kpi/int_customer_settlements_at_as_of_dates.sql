@@ -3,7 +3,7 @@
 -- by settlement date, read at D and at the start of each window (settlements in (start, D] =
 -- cumulative at D - cumulative at start). A stage of int_customer_kpi_components.
 {{ config(materialized='incremental', incremental_strategy='append',
-          pre_hook="{{ delete_rebuilt_as_of_dates() }}") }}
+          pre_hook="{{ delete_rebuilt_dates() }}") }}
 {%- set behaviour_months = var('payment_behaviour_months') %}
 {%- set measures = ['settled_amount', 'settled_amount_x_days_to_pay', 'settled_amount_x_terms_days',
                     'settled_amount_x_days_beyond', 'settled_invoices', 'settled_invoices_paid_late'] %}
@@ -12,7 +12,7 @@ with customers as (
 ),
 
 as_of_dates as (
-    select * from {{ ref('int_as_of_dates') }} where {{ rebuilt_as_of_dates() }}
+    select * from {{ ref('int_as_of_dates') }} where {{ rebuilt_dates() }}
 ),
 
 settlements as (

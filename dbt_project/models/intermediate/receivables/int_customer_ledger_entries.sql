@@ -1,11 +1,13 @@
 -- grain: one row per document (invoice, credit note) or payment of a customer, in booking order,
 -- with the running balance (what the customer owes after the entry).
+{{ config(materialized='incremental', incremental_strategy='append',
+          pre_hook="{{ delete_rebuilt_dates('entry_date') }}") }}
 with invoices as (
-    select * from {{ ref('stg_erp__invoices') }}
+    select * from {{ ref('stg_erp__invoices') }} where {{ rebuilt_dates('document_date') }}
 ),
 
 payments as (
-    select * from {{ ref('stg_erp__payments') }}
+    select * from {{ ref('stg_erp__payments') }} where {{ rebuilt_dates('payment_date') }}
 ),
 
 documents as (
@@ -43,15 +45,26 @@ entries as (
     select * from cash
 ),
 
+-- an incremental build carries each customer's balance over from its entries before
+-- rebuild_from (the pre-hook deleted the later ones)
+balances_before as (
+    {%- if rebuild_from() %}
+    select customer_id, sum(balance_change) as balance from {{ this }} group by customer_id
+    {%- else %}
+    select null::varchar as customer_id, 0 as balance where false
+    {%- endif %}
+),
+
 final as (
     select
-        *,
-        sum(balance_change) over (
-            partition by customer_id
-            order by entry_date, entry_type = 'payment', entry_id
+        entries.*,
+        coalesce(balances_before.balance, 0) + sum(entries.balance_change) over (
+            partition by entries.customer_id
+            order by entries.entry_date, entries.entry_type = 'payment', entries.entry_id
             rows unbounded preceding
         ) as running_balance
     from entries
+    left join balances_before on entries.customer_id = balances_before.customer_id
 )
 
 select * from final

@@ -1,17 +1,17 @@
 -- grain: one row per customer x as-of date D with unapplied cash or credit notes at D
 -- (a credit balance: negative). Sum of unapplied items dated <= D and of invoices' excess settlements.
 {{ config(materialized='incremental', incremental_strategy='append',
-          pre_hook="{{ delete_rebuilt_as_of_dates() }}") }}
+          pre_hook="{{ delete_rebuilt_dates() }}") }}
 with unapplied_items as (
     select * from {{ ref('int_unapplied_cash_and_credit_notes') }}
 ),
 
 open_items as (
-    select * from {{ ref('int_open_items_at_as_of_dates') }} where {{ rebuilt_as_of_dates() }}
+    select * from {{ ref('int_open_items_at_as_of_dates') }} where {{ rebuilt_dates() }}
 ),
 
 as_of_dates as (
-    select * from {{ ref('int_as_of_dates') }} where {{ rebuilt_as_of_dates() }}
+    select * from {{ ref('int_as_of_dates') }} where {{ rebuilt_dates() }}
 ),
 
 items_cumulated as (

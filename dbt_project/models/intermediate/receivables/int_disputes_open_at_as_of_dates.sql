@@ -1,13 +1,13 @@
 -- grain: one row per as-of date D x dispute open at D
 -- (opened_date <= D and (closed_date is null or closed_date > D)).
 {{ config(materialized='incremental', incremental_strategy='append',
-          pre_hook="{{ delete_rebuilt_as_of_dates() }}") }}
+          pre_hook="{{ delete_rebuilt_dates() }}") }}
 with disputes as (
     select * from {{ ref('stg_erp__disputes') }}
 ),
 
 as_of_dates as (
-    select * from {{ ref('int_as_of_dates') }} where {{ rebuilt_as_of_dates() }}
+    select * from {{ ref('int_as_of_dates') }} where {{ rebuilt_dates() }}
 ),
 
 final as (

@@ -3,12 +3,40 @@
 -- settlements that is unapplied (an excess over the amount, or cash received before the
 -- invoice was issued): range-joining these periods to the as-of dates gives every open
 -- item at every D without a cross join of invoices and dates.
-with invoices as (
+{{ config(materialized='incremental', incremental_strategy='delete+insert', unique_key='document_id',
+          pre_hook="{% if rebuild_from() %}delete from {{ this }} where {{ rebuilt_dates('valid_from') }}
+              and document_id not in (select document_id from {{ ref('stg_erp__invoices') }}
+                                      where document_type = 'invoice'){% endif %}") }}
+{#- (the pre-hook drops the segments of invoices removed since: they have nothing to insert) #}
+with all_invoices as (
     select * from {{ ref('stg_erp__invoices') }} where document_type = 'invoice'
 ),
 
-settlements as (
+all_settlements as (
     select * from {{ ref('int_settlements_applied_to_invoices') }}
+),
+
+{%- if rebuild_from() %}
+
+-- an incremental build recomputes the invoices with an event from rebuild_from on, in the
+-- new data or in their current segments (an event since changed or removed)
+rebuilt_invoices as (
+    select document_id from all_invoices where {{ rebuilt_dates('document_date') }}
+    union
+    select document_id from all_settlements where {{ rebuilt_dates('settlement_date') }}
+    union
+    select document_id from {{ this }} where {{ rebuilt_dates('valid_from') }}
+),
+{%- endif %}
+
+invoices as (
+    select * from all_invoices
+    {%- if rebuild_from() %} semi join rebuilt_invoices using (document_id){% endif %}
+),
+
+settlements as (
+    select * from all_settlements
+    {%- if rebuild_from() %} semi join rebuilt_invoices using (document_id){% endif %}
 ),
 
 events as (

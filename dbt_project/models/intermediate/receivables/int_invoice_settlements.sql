@@ -1,8 +1,19 @@
 -- grain: one row per invoice that is fully settled. The settlement date is the date of the
 -- payment or credit note that brought the open amount to 0 (a prepayment settles on its own
 -- date, so an invoice paid in advance has negative days to pay).
-with segments as (
+{{ config(materialized='incremental', incremental_strategy='delete+insert', unique_key='document_id',
+          pre_hook="{{ delete_rebuilt_dates('settlement_date') }}") }}
+with all_segments as (
     select * from {{ ref('int_invoice_open_amount_segments') }}
+),
+
+-- an incremental build recomputes the invoices with a segment from rebuild_from on (the
+-- pre-hook deleted the settlements dated from then: an event since removed may undo them)
+segments as (
+    select * from all_segments
+    {%- if rebuild_from() %}
+    where document_id in (select document_id from all_segments where {{ rebuilt_dates('valid_from') }})
+    {%- endif %}
 ),
 
 first_full_settlement as (

@@ -4,10 +4,10 @@
 -- rate is the one in force at the start of the half-year in which the invoice fell due
 -- (the half-year of its first day late).
 {{ config(materialized='incremental', incremental_strategy='append',
-          pre_hook="{{ delete_rebuilt_as_of_dates() }}") }}
+          pre_hook="{{ delete_rebuilt_dates() }}") }}
 with open_items as (
     select * from {{ ref('int_open_items_at_as_of_dates') }}
-    where is_overdue and open_amount > 0 and {{ rebuilt_as_of_dates() }}
+    where is_overdue and open_amount > 0 and {{ rebuilt_dates() }}
 ),
 
 ecb_rates as (

@@ -1,6 +1,6 @@
 -- grain: one row per as-of date D x invoice that is open at D or carries unapplied credit at D.
 {{ config(materialized='incremental', incremental_strategy='append',
-          pre_hook="{{ delete_rebuilt_as_of_dates() }}") }}
+          pre_hook="{{ delete_rebuilt_dates() }}") }}
 with segments as (
     select * from {{ ref('int_invoice_open_amount_segments') }}
     -- settled invoices with nothing unapplied never reach the range join
@@ -8,12 +8,12 @@ with segments as (
 ),
 
 as_of_dates as (
-    select * from {{ ref('int_as_of_dates') }} where {{ rebuilt_as_of_dates() }}
+    select * from {{ ref('int_as_of_dates') }} where {{ rebuilt_dates() }}
 ),
 
 disputed_invoices as (
     select distinct as_of_date, document_id from {{ ref('int_disputes_open_at_as_of_dates') }}
-    where {{ rebuilt_as_of_dates() }}
+    where {{ rebuilt_dates() }}
 ),
 
 segments_at_as_of_dates as (

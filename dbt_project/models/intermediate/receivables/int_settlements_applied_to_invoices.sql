@@ -1,16 +1,19 @@
 -- grain: one row per payment allocation or credit note applied to an invoice of the same customer.
 -- Cash or credit notes that name no invoice, or a document that is not an invoice of that
 -- customer, are not applied: they stay on account (int_unapplied_cash_and_credit_notes).
+{{ config(materialized='incremental', incremental_strategy='append',
+          pre_hook="{{ delete_rebuilt_dates('settlement_date') }}") }}
 with invoices as (
     select * from {{ ref('stg_erp__invoices') }} where document_type = 'invoice'
 ),
 
 credit_notes as (
-    select * from {{ ref('stg_erp__invoices') }} where document_type = 'credit_note'
+    select * from {{ ref('stg_erp__invoices') }}
+    where document_type = 'credit_note' and {{ rebuilt_dates('document_date') }}
 ),
 
 payments as (
-    select * from {{ ref('stg_erp__payments') }}
+    select * from {{ ref('stg_erp__payments') }} where {{ rebuilt_dates('payment_date') }}
 ),
 
 payments_applied as (

@@ -1,15 +1,18 @@
 -- grain: one row per payment or credit note that is not applied to an invoice of its customer
 -- (cash on account, credit notes without a valid invoice): they lower the balance as unapplied.
+{{ config(materialized='incremental', incremental_strategy='append',
+          pre_hook="{{ delete_rebuilt_dates('item_date') }}") }}
 with invoices as (
-    select * from {{ ref('stg_erp__invoices') }}
+    select * from {{ ref('stg_erp__invoices') }} where {{ rebuilt_dates('document_date') }}
 ),
 
 payments as (
-    select * from {{ ref('stg_erp__payments') }}
+    select * from {{ ref('stg_erp__payments') }} where {{ rebuilt_dates('payment_date') }}
 ),
 
 applied as (
     select * from {{ ref('int_settlements_applied_to_invoices') }}
+    where {{ rebuilt_dates('settlement_date') }}
 ),
 
 unapplied_payments as (

@@ -1,13 +1,13 @@
 -- grain: one row per as_of_date x open invoice, plus one row per as_of_date x customer with
 -- unapplied cash or credit notes (document_id null, aging_bucket 'unapplied').
 {{ config(materialized='incremental', incremental_strategy='append',
-          pre_hook="{{ delete_rebuilt_as_of_dates() }}") }}
+          pre_hook="{{ delete_rebuilt_dates() }}") }}
 with open_items as (
-    select * from {{ ref('int_open_items_at_as_of_dates') }} where open_amount > 0 and {{ rebuilt_as_of_dates() }}
+    select * from {{ ref('int_open_items_at_as_of_dates') }} where open_amount > 0 and {{ rebuilt_dates() }}
 ),
 
 unapplied as (
-    select * from {{ ref('int_customer_unapplied_at_as_of_dates') }} where {{ rebuilt_as_of_dates() }}
+    select * from {{ ref('int_customer_unapplied_at_as_of_dates') }} where {{ rebuilt_dates() }}
 ),
 
 customers as (

@@ -6,9 +6,9 @@
 -- of the same as-of date and bucket. Amounts that no row carries stay null (as a filtered sum
 -- over the aged balance would be).
 {{ config(materialized='incremental', incremental_strategy='append',
-          pre_hook="{{ delete_rebuilt_as_of_dates() }}") }}
+          pre_hook="{{ delete_rebuilt_dates() }}") }}
 with aged_balance as (
-    select * from {{ ref('aged_balance') }} where {{ rebuilt_as_of_dates() }}
+    select * from {{ ref('aged_balance') }} where {{ rebuilt_dates() }}
 ),
 
 final as (
