@@ -515,16 +515,21 @@ def bucket_customers(warehouse: Warehouse, bucket: str, filters: Filters,
     where, params = conditions("aged", filters, scope)
     bucket_clause = "aging_bucket = ?" if bucket else "true"
     bucket_params = [bucket] if bucket else []
+    # names joined to the customers found, not to every open item
     return _capped(warehouse, f"""
-        select aged.customer_id, customers.customer_name,
-               any_value(aged.segment) as segment, any_value(aged.region) as region,
-               count(aged.document_id) as open_items,
-               sum(aged.open_amount) as open_amount,
-               max(aged.days_past_due) as oldest_days_past_due
-        from marts.aged_balance as aged
+        select found.customer_id, customers.customer_name, found.* exclude (customer_id)
+        from (
+            select customer_id,
+                   any_value(segment) as segment, any_value(region) as region,
+                   count(document_id) as open_items,
+                   sum(open_amount) as open_amount,
+                   max(days_past_due) as oldest_days_past_due
+            from marts.aged_balance as aged
+            where as_of_date = ? and {bucket_clause} and {where}
+            group by customer_id
+        ) as found
         left join raw.customers as customers using (customer_id)
-        where aged.as_of_date = ? and {bucket_clause} and {where}
-        group by all order by open_amount desc, aged.customer_id""",
+        order by found.open_amount desc, found.customer_id""",
         [filters.as_of, *bucket_params, *params], limit)
 
 
@@ -549,17 +554,21 @@ def customers_of(warehouse: Warehouse, filters: Filters, scope: Scope,
     where, params = conditions("aged", filters, scope)
     customer_clause = "and aged.customer_id = ?" if customer_id else ""
     return _capped(warehouse, f"""
-        select aged.customer_id, any_value(customers.customer_name) as customer_name,
-               sum(open_amount) as total_ar,
-               coalesce(sum(open_amount) filter (where days_past_due > 0), 0) as overdue_ar,
-               coalesce(sum(open_amount) filter (where days_past_due > 0), 0)
-                   / nullif(sum(open_amount), 0) as overdue_rate,
-               coalesce(sum(open_amount) filter (where is_disputed), 0) as disputed_ar,
-               max(days_past_due) as oldest_days_past_due
-        from marts.aged_balance as aged
+        select found.customer_id, customers.customer_name, found.* exclude (customer_id)
+        from (
+            select customer_id,
+                   sum(open_amount) as total_ar,
+                   coalesce(sum(open_amount) filter (where days_past_due > 0), 0) as overdue_ar,
+                   coalesce(sum(open_amount) filter (where days_past_due > 0), 0)
+                       / nullif(sum(open_amount), 0) as overdue_rate,
+                   coalesce(sum(open_amount) filter (where is_disputed), 0) as disputed_ar,
+                   max(days_past_due) as oldest_days_past_due
+            from marts.aged_balance as aged
+            where as_of_date = ? {customer_clause} and {where}
+            group by customer_id
+        ) as found
         left join raw.customers as customers using (customer_id)
-        where as_of_date = ? {customer_clause} and {where}
-        group by aged.customer_id order by total_ar desc, aged.customer_id""",
+        order by found.total_ar desc, found.customer_id""",
         [filters.as_of, *([customer_id] if customer_id else []), *params], limit)
 
 

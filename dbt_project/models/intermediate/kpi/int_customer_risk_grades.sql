@@ -1,8 +1,10 @@
 -- grain: one row per customer x as-of date D.
 -- An explainable risk grade: points for each warning signal seen at D (data up to D only),
 -- A (0 points) .. E (7 points or more), with the signals spelt out as reasons.
+{{ config(materialized='incremental', incremental_strategy='append',
+          pre_hook="{{ delete_rebuilt_dates() }}") }}
 with components as (
-    select * from {{ ref('int_customer_kpi_components') }}
+    select * from {{ ref('int_customer_kpi_components') }} where {{ rebuilt_dates() }}
 ),
 
 signals as (

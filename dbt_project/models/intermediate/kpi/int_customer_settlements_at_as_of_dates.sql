@@ -1,7 +1,7 @@
 -- grain: one row per customer x as-of date D with a settlement up to D.
 -- Payment behaviour over look-back windows: the cumulative weighted sums of settled invoices
--- by settlement date, read at D and at the start of each window (settlements in (start, D] =
--- cumulative at D - cumulative at start). A stage of int_customer_kpi_components.
+-- (int_customer_settlements_cumulated) read at D and at the start of each window (settlements
+-- in (start, D] = cumulative at D - cumulative at start). A stage of int_customer_kpi_components.
 {{ config(materialized='incremental', incremental_strategy='append',
           pre_hook="{{ delete_rebuilt_dates() }}") }}
 {%- set behaviour_months = var('payment_behaviour_months') %}
@@ -13,10 +13,6 @@ with customers as (
 
 as_of_dates as (
     select * from {{ ref('int_as_of_dates') }} where {{ rebuilt_dates() }}
-),
-
-settlements as (
-    select * from {{ ref('int_invoice_settlements') }}
 ),
 
 grid as (
@@ -31,18 +27,7 @@ grid as (
 ),
 
 settlements_cumulated as (
-    select
-        customer_id,
-        settlement_date,
-        sum(sum(invoice_amount)) over customer_dates as settled_amount,
-        sum(sum(invoice_amount * days_to_pay)) over customer_dates as settled_amount_x_days_to_pay,
-        sum(sum(invoice_amount * contract_terms_days)) over customer_dates as settled_amount_x_terms_days,
-        sum(sum(invoice_amount * days_beyond_terms)) over customer_dates as settled_amount_x_days_beyond,
-        sum(count(*)) over customer_dates as settled_invoices,
-        sum(count(*) filter (where is_paid_late)) over customer_dates as settled_invoices_paid_late
-    from settlements
-    group by customer_id, settlement_date
-    window customer_dates as (partition by customer_id order by settlement_date rows unbounded preceding)
+    select * from {{ ref('int_customer_settlements_cumulated') }}
 ),
 
 -- as-of joins one after the other: sort-based, so no hash table of the grid

@@ -1,7 +1,9 @@
 -- grain: one row per as-of date D x dimension x dimension value (dimension 'company' = all).
 -- Sums of the customers' KPI building blocks.
+{{ config(materialized='incremental', incremental_strategy='append',
+          pre_hook="{{ delete_rebuilt_dates() }}") }}
 with components as (
-    select * from {{ ref('int_customer_kpi_components') }}
+    select * from {{ ref('int_customer_kpi_components') }} where {{ rebuilt_dates() }}
 ),
 
 dimensions as (

@@ -1,5 +1,12 @@
 -- grain: one row per document (invoice, credit note) or payment of a customer dated up to the
 -- run's as-of date, in booking order, with the running balance.
+-- An incremental build recomputes the entries dated from rebuild_from, and the invoices whose
+-- columns read at the run date can change: open at the run date or at the previous one
+-- (days past due move on), or with a settlement event from rebuild_from on.
+{{ config(materialized='incremental', incremental_strategy='delete+insert',
+          unique_key=['entry_type', 'entry_id'],
+          pre_hook="{{ delete_rebuilt_dates('entry_date') }}") }}
+-- depends_on: {{ ref('int_invoice_open_amount_segments') }} (read by incremental builds only)
 with entries as (
     select * from {{ ref('int_customer_ledger_entries') }}
 ),
@@ -22,11 +29,29 @@ settlements as (
     select * from {{ ref('int_invoice_settlements') }}
 ),
 
+{%- if rebuild_from() %}
+
+restated_invoices as (
+    select document_id from open_items_now
+    union
+    select document_id from {{ ref('int_invoice_open_amount_segments') }}
+    where {{ rebuilt_dates('valid_from') }}
+    union
+    select document_id from {{ this }}
+    where entry_type = 'invoice' and (open_amount <> 0 or is_disputed)
+),
+{%- endif %}
+
 entries_to_date as (
     select entries.*
     from entries
     cross join run_date
     where entries.entry_date <= run_date.run_as_of_date
+    {%- if rebuild_from() %}
+        and ({{ rebuilt_dates('entries.entry_date') }}
+             or (entries.entry_type = 'invoice'
+                 and entries.document_id in (select document_id from restated_invoices)))
+    {%- endif %}
 ),
 
 final as (
