@@ -198,6 +198,12 @@ def table(results: dict[str, dict]) -> str:
          [f"{r['incremental_run']['seconds']:.1f} "
           f"({100 * r['ratios']['incremental_over_full']:.0f}% of full)"
           for r in results.values()]),
+        ("incremental run: copy / ingest / raw checks / dbt (s)",
+         [" / ".join(f"{r['incremental_run']['step_seconds'].get(step, 0):.1f}"
+                     for step in ("prepare", "ingest", "validate_raw", "dbt_build"))
+          for r in results.values()]),
+        ("incremental run: as-of dates rebuilt from",
+         [str(r["incremental_run"].get("rebuild_from") or "all") for r in results.values()]),
         ("direct DuckDB script (s)",
          [f"{r['direct_duckdb']['seconds']:.1f}" for r in results.values()]),
         ("pandas reference (s)", [f"{r['pandas']['seconds']:.1f}" for r in results.values()]),

@@ -60,7 +60,8 @@ def _pipeline(landing: str, warehouse: str) -> dict:
     return {"seconds": seconds, "step_seconds": summary.step_seconds,
             "step_peak_rss_bytes": memory.peaks, "files_loaded": summary.files_loaded,
             "files_skipped": summary.files_skipped, "rows_loaded": summary.rows_loaded,
-            "rows_quarantined": summary.rows_quarantined, "as_of": summary.as_of}
+            "rows_quarantined": summary.rows_quarantined, "as_of": summary.as_of,
+            "rebuild_from": summary.rebuild_from}
 
 
 def _generate(out: str, invoices: int) -> dict:
