@@ -9,6 +9,7 @@ import shutil
 from pathlib import Path
 
 import duckdb
+import jinja2
 import pandas as pd
 import pytest
 
@@ -25,7 +26,9 @@ def with_mart(fixture_warehouse, tmp_path_factory) -> Path:
     """A copy of the fixture warehouse plus the mart, built by the dbt model's SQL."""
     copy = tmp_path_factory.mktemp("by_group") / "credit.duckdb"
     shutil.copy(fixture_warehouse, copy)
-    model_sql = MODEL.read_text().replace("{{ ref('aged_balance') }}", "marts.aged_balance")
+    # the model's template rendered as a full (not incremental) dbt build renders it
+    model_sql = jinja2.Template(MODEL.read_text()).render(
+        ref=lambda name: f"marts.{name}", config=lambda **_: "", rebuilt_dates=lambda: "true")
     with duckdb.connect(str(copy)) as con:
         con.execute(f"create table marts.aged_balance_by_group as {model_sql}")
     return copy
