@@ -272,14 +272,20 @@ def _last_build(con) -> BuildStamp | None:
     return BuildStamp(row[0], row[1], dt.datetime.fromisoformat(row[2]) if row[2] else None)
 
 
+DBT_SOURCE_SUFFIXES = (".sql", ".yml", ".yaml", ".csv", ".md")
+
+
 def dbt_fingerprint() -> str:
-    """A hash of the dbt project's sources (models, macros, seeds, tests, parameters): a
-    build made by other models or parameters is not reused."""
+    """A hash of the dbt project's sources (models, macros, seeds, tests, parameters, docs):
+    a build made by other models or parameters is not reused. dbt's output (target/, logs/)
+    and hidden files (.user.yml, .sqlfluff) are not sources."""
     root = settings.DBT_PROJECT_DIR
     digest = hashlib.sha256()
     for path in sorted(root.rglob("*")):
         relative = path.relative_to(root)
-        if path.is_file() and relative.parts[0] not in ("target", "logs", "dbt_packages"):
+        if (path.is_file() and path.suffix in DBT_SOURCE_SUFFIXES
+                and relative.parts[0] not in ("target", "logs", "dbt_packages")
+                and not any(part.startswith(".") for part in relative.parts)):
             digest.update(str(relative).encode() + b"\0" + path.read_bytes() + b"\0")
     return digest.hexdigest()[:16]
 

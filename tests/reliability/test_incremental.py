@@ -161,6 +161,8 @@ def test_a_changed_dbt_project_or_the_full_rebuild_switch_rebuild_every_date(
     assert pipeline.rebuild_from(first_build, as_of) == as_of  # the same sources
     (project / "target").mkdir(exist_ok=True)
     (project / "target" / "run_results.json").write_text("{}")  # dbt's output: no change
+    (project / "target" / "compiled.sql").write_text("select 1")
+    (project / ".user.yml").write_text("id: someone")
     assert pipeline.rebuild_from(first_build, as_of) == as_of
     model = project / "models" / "marts" / "credit" / "aged_balance.sql"
     model.write_text(model.read_text() + "\n-- changed\n")
