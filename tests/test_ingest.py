@@ -94,33 +94,34 @@ def test_rule_catalogue_names_every_rule_once_with_its_column() -> None:
     assert ("payments", "document_id: unknown invoice") in catalogue
 
 
+def load_runs(landing: Path, runs: list[dict[str, str]]) -> duckdb.DuckDBPyConnection:
+    """Each run adds its files to `landing` (modification times 100 s apart) and loads it."""
+    con = duckdb.connect()
+    for run, files in enumerate(runs):
+        write_landing(landing, files, first_mtime=1_700_000_000 + 100 * run)
+        load_landing(con, landing)
+    return con
+
+
 def test_each_load_records_how_many_rows_changed_and_the_earliest_date_they_touch(
     tmp_path: Path,
 ) -> None:
     """What pipeline.rebuild_from reads: rows sent again unchanged are no change; a
     corrected row counts its old date and its new one; a removed key its old date."""
-    landing = tmp_path / "landing"
-    landing.mkdir()
-    write_landing(landing, BASE, first_mtime=1_700_000_000)
-    con = duckdb.connect()
-    load_landing(con, landing)
-    write_landing(landing, {
+    con = load_runs(tmp_path, [BASE, {
         # I1 sent again unchanged, I2 re-dated from 2024-01-15 to 2024-03-01, I3 new
         "invoices_2.csv": INVOICE_HEADER + "I1,C1,invoice,2024-01-10,2024-02-09,1000.00\n"
                                            "I2,C2,invoice,2024-03-01,2024-04-30,500.00\n"
                                            "I3,C1,invoice,2024-04-02,2024-05-02,80.00\n",
         # P1 new, dated 2024-02-20
         "payments_2.csv": PAYMENT_HEADER + "P1,C1,I1,2024-02-20,100,transfer\n",
-    }, first_mtime=1_700_000_100)
-    load_landing(con, landing)
-    # I1 again, now breaking a rule (negative amount): its old version (2024-01-10) goes
-    write_landing(landing, {
+    }, {
+        # I1 again, now breaking a rule (negative amount): its old version (2024-01-10) goes
         "invoices_3.csv": INVOICE_HEADER + "I1,C1,invoice,2024-01-10,2024-02-09,-5\n",
         # the same rows as customers.csv in another order: a new file, no changed row
         "customers_2.csv": "\n".join([BASE["customers.csv"].splitlines()[0],
                                       *reversed(BASE["customers.csv"].splitlines()[1:])]) + "\n",
-    }, first_mtime=1_700_000_200)
-    load_landing(con, landing)
+    }])
     logged = con.execute(
         "select file_name, rows_loaded, rows_changed, earliest_date_changed from raw.load_log "
         "order by loaded_at, file_name").fetchall()
@@ -138,17 +139,10 @@ def test_each_load_records_how_many_rows_changed_and_the_earliest_date_they_touc
 def test_a_changed_invoice_counts_from_the_earliest_payment_settling_it(tmp_path: Path) -> None:
     """Cash received before the invoice date is unapplied credit until the invoice exists:
     correcting the invoice changes the KPIs from the payment's date."""
-    landing = tmp_path / "landing"
-    landing.mkdir()
-    write_landing(landing, BASE | {
-        "payments.csv": PAYMENT_HEADER + "P0,C2,I2,2024-01-05,200,transfer\n",
-    }, first_mtime=1_700_000_000)
-    con = duckdb.connect()
-    load_landing(con, landing)
-    write_landing(landing, {
-        "invoices_2.csv": INVOICE_HEADER + "I2,C2,invoice,2024-01-15,2024-03-15,550.00\n",
-    }, first_mtime=1_700_000_100)
-    load_landing(con, landing)
+    con = load_runs(tmp_path, [
+        BASE | {"payments.csv": PAYMENT_HEADER + "P0,C2,I2,2024-01-05,200,transfer\n"},
+        {"invoices_2.csv": INVOICE_HEADER + "I2,C2,invoice,2024-01-15,2024-03-15,550.00\n"},
+    ])
     assert con.execute(
         "select rows_changed, earliest_date_changed from raw.load_log "
         "where file_name = 'invoices_2.csv'").fetchone() == (1, dt.date(2024, 1, 5))
