@@ -273,6 +273,10 @@ def scalar(con, sql: str):
     return con.execute(sql).fetchone()[0]
 
 
+def scalar_row(con, sql: str) -> tuple:
+    return tuple(float(value) for value in con.execute(sql).fetchone())
+
+
 def test_realistic_payment_behaviour(book):
     # Share of settled invoices whose last allocated payment came after the due date.
     late_share = scalar(book, """
@@ -332,6 +336,74 @@ def test_realistic_disputes_and_collection(book):
               and p.payment_date between counted.call_day and counted.promised_date + 3)::int)
         from counted""")
     assert 0.55 <= kept_rate <= 0.80
+
+
+@pytest.fixture(scope="module")
+def larger_book(tmp_path_factory):
+    """A 1 000-customer, two-year book (parquet, read as typed): some 250 customers have
+    overdue items at the last month end, enough for a share of them to be measured."""
+    folder = tmp_path_factory.mktemp("larger") / "parquet"
+    generate_landing(folder, customers=1000, years=2.0, seed=5, fmt="parquet", progress=False)
+    con = duckdb.connect()
+    for name in ("invoices", "payments"):
+        con.execute(f"create table {name} as select * from read_parquet('{folder}/{name}.parquet')")
+    yield con
+    con.close()
+
+
+def test_cash_on_account_is_allocated_later(larger_book):
+    """Cash received on account is allocated to its invoice within days to weeks: at the
+    last month end few customers' overdue items are covered by their own unallocated
+    cash (those are the accounts to reconcile), and the cash still unallocated (recent
+    receipts, never identified receipts, overpayments) is a small residue."""
+    overdue_customers, covered, unallocated_share = scalar_row(larger_book, """
+        with applied as (
+            select document_id, sum(amount) as applied from (
+                select document_id, amount from payments
+                where document_id is not null and payment_date <= date '2026-10-31'
+                union all
+                select applies_to_document_id, -amount from invoices
+                where applies_to_document_id is not null
+                  and document_date <= date '2026-10-31')
+            group by 1),
+        overdue as (
+            select customer_id,
+                   sum(greatest(amount - coalesce(applied, 0), 0)) as overdue
+            from invoices left join applied using (document_id)
+            where document_type = 'invoice' and due_date < date '2026-10-31'
+            group by 1 having sum(greatest(amount - coalesce(applied, 0), 0)) > 0),
+        on_account as (
+            select customer_id, sum(amount) as cash from payments
+            where document_id is null and payment_date <= date '2026-10-31' group by 1)
+        select count(*), count(*) filter (where coalesce(cash, 0) >= overdue),
+               (select sum(amount) from payments where document_id is null)
+               / (select sum(amount) from payments)
+        from overdue left join on_account using (customer_id)""")
+    assert overdue_customers > 150
+    assert covered / overdue_customers < 0.05
+    assert 0 < unallocated_share < 0.005
+
+
+def test_a_receipt_has_one_line_per_allocation_and_at_most_one_on_account(book):
+    """PAY-<reference>-<line>: one line per invoice the receipt settles, and what it
+    still has on account, if anything, as one last line without document_id."""
+    lines = book.execute("""
+        with lines as (
+            select split_part(payment_id, '-', 2) as reference,
+                   split_part(payment_id, '-', 3)::int as line, document_id,
+                   customer_id, payment_date, method
+            from payments)
+        select count(*) filter (where document_id is null) as on_account,
+               max(line) filter (where document_id is null) as on_account_line,
+               max(line) as last_line, count(*) as lines, count(distinct document_id)
+                   + count(*) filter (where document_id is null) as distinct_targets,
+               count(distinct (customer_id, payment_date, method)) as receipts
+        from lines group by reference""").df()
+    assert (lines.on_account <= 1).all()
+    with_remainder = lines[lines.on_account == 1]
+    assert (with_remainder.on_account_line == with_remainder.last_line).all()
+    assert (lines.last_line == lines.lines).all() and (lines.distinct_targets == lines.lines).all()
+    assert (lines.receipts == 1).all()
 
 
 def test_growth_and_seasonality(book):

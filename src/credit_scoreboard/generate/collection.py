@@ -199,7 +199,7 @@ def _bring_payments_forward(rng, ledger: Ledger, overdue, effect_day, month_end_
     moved_into_window_cents += np.bincount(
         ledger.customer[invoice], weights=moved_cents.sum(axis=1),
         minlength=len(moved_into_window_cents))
-    ledger.pay_day[invoice] = new
+    ledger.move_payments(invoice, new)
 
 
 def draw_pre_due_calls(rng, customers: Customers, ledger: Ledger, end_day: int) -> CallLog:

@@ -114,7 +114,8 @@ def generate_landing(out_dir: Path, customers: int = 2000, years: float = 3.0, s
         for chunk, first in enumerate(tqdm(chunks, desc="generating", unit="chunk",
                                            disable=not progress)):
             book, invoices, tables = _simulate_chunk(
-                np.random.default_rng([seed, 1, chunk]), first + 1,
+                np.random.default_rng([seed, 1, chunk]), np.random.default_rng([seed, 3, chunk]),
+                first + 1,
                 min(CUSTOMERS_PER_CHUNK, customer_count - first), collectors, months,
                 month_ends, start_day, end_day, numbering, tally)
             for entity, table in tables.items():
@@ -161,13 +162,15 @@ def generate_landing(out_dir: Path, customers: int = 2000, years: float = 3.0, s
     return summary
 
 
-def _simulate_chunk(rng, first_number, count, collectors, months, month_ends, start_day,
-                    end_day, numbering: Numbering, tally: UpliftTally):
+def _simulate_chunk(rng, allocation_rng, first_number, count, collectors, months, month_ends,
+                    start_day, end_day, numbering: Numbering, tally: UpliftTally):
     """One chunk of customers from start to end: their invoices, the month-by-month
-    collection work, the cash, the calls' outcomes; then the five tables."""
+    collection work, the cash and when it is allocated, the calls' outcomes; then the five
+    tables. The allocation delays have their own random stream (allocation_rng)."""
     book = customer_module.draw_customers(rng, first_number, count, start_day, end_day,
                                           collectors)
-    invoices = ledger.draw_ledger(rng, book, months, start_day, end_day)
+    allocation = ledger.draw_cash_allocation(allocation_rng, book, start_day, end_day)
+    invoices = ledger.draw_ledger(rng, book, months, start_day, end_day, allocation)
     post_due_calls, units = collection.simulate_collection(
         rng, book, collectors, invoices, month_ends, end_day)
     cash = ledger.receipts(rng, book, invoices, end_day)
@@ -208,5 +211,17 @@ def planted_effects() -> dict:
         "payer_profile_shares": dict(
             zip(customer_module.PROFILES, customer_module.PROFILE_SHARES.tolist(), strict=True)),
         "end_of_month_terms": "due = last day of the month of (document_date + N days)",
+        "cash_on_account": (
+            "a share of receipts (by the customer's usual method, times a customer "
+            "propensity of mean 1; never direct debits nor failed customers) is not "
+            "allocated on the day: it waits a Weibull delay (scale "
+            f"{ledger.ALLOCATION_DELAY_SCALE_DAYS} days, shape {ledger.ALLOCATION_DELAY_SHAPE}) "
+            "and is then allocated to the invoice it was meant for; the extracts show it "
+            "without document_id when the delay runs past the end date; the cash of a "
+            f"share {ledger.NEVER_ALLOCATED_SHARE} of invoices is never identified; "
+            "overpayments leave the part beyond the invoice on account"),
+        "on_account_share_by_method": dict(
+            zip(contract.PAYMENT_METHODS, ledger.ON_ACCOUNT_SHARE_BY_METHOD.tolist(),
+                strict=True)),
     }
 

@@ -4,6 +4,12 @@ Each invoice carries up to two cash movements (an instalment and the balance, or
 undisputed and the disputed part), at most one credit note (a dispute settlement or a
 commercial credit) and, for failed customers, a write-off credit note. The collection
 step then moves some payment dates earlier (the call effect), keeping the natural ones.
+
+Cash is allocated as in real books: most receipts are matched to their invoices on the
+day they reach the bank statement; the others sit on account until the credit team
+allocates them to the invoice they were meant for, days to weeks later; a very few are
+never identified. The extracts are the ERP's state at the end date: a receipt allocated
+by then carries its invoice, one still on account has no document_id.
 """
 
 from __future__ import annotations
@@ -69,9 +75,54 @@ CREDIT_NOTE, CUSTOMER_PAID, WRITTEN_OFF = 0, 1, 2
 COMMERCIAL_CREDIT_SHARE = 0.015
 INSTALMENT_SHARE = 0.06
 OVERPAYMENT_SHARE = 0.006
-# Cash the credit team has not yet matched to an invoice: common on recent receipts.
-UNALLOCATED_SHARE = 0.004
-RECENT_UNALLOCATED_SHARE = 0.06
+# Cash received on account: share of receipts the bank statement matching cannot
+# allocate on the day (no remittance advice, a round sum, a cheque or a bill of exchange
+# without reference), by the customer's usual method (PAYMENT_METHODS order: transfer,
+# direct_debit, check, card, bill_of_exchange, other), times a propensity of the customer
+# (mean 1: some customers never send a remittance advice). Direct debits and failed
+# customers' receipts are always allocated on the day.
+ON_ACCOUNT_SHARE_BY_METHOD = np.array([0.06, 0.0, 0.15, 0.02, 0.10, 0.20])
+MAX_ON_ACCOUNT_SHARE = 0.6
+# Days from receipt to allocation of cash on account: Weibull, rounded up (median 3 days,
+# 90 % within 12 days, 99 % within 4 weeks).
+ALLOCATION_DELAY_SCALE_DAYS = 4.0
+ALLOCATION_DELAY_SHAPE = 0.8
+# Share of invoices whose cash is never identified: it stays on account and the invoice
+# stays open (the accounts the credit team has to reconcile).
+NEVER_ALLOCATED_SHARE = 0.00005
+
+
+@dataclass
+class CashAllocation:
+    """When the credit team allocates each receipt (a customer's cash of one bank day):
+    the delay in days from the receipt to its allocation, 0 for most receipts."""
+
+    first_day: int
+    delay_days: np.ndarray  # (customers, days from first_day), int32
+
+    def delay(self, customer: np.ndarray, day: np.ndarray) -> np.ndarray:
+        column = np.clip(day - self.first_day, 0, self.delay_days.shape[1] - 1)
+        return self.delay_days[customer, column]
+
+
+def draw_cash_allocation(rng, customers: Customers, first_day: int,
+                         end_day: int) -> CashAllocation:
+    """Delays of every (customer, day): a share of receipts goes on account and waits a
+    Weibull delay; only those cells are computed (the others are 0)."""
+    propensity = rng.gamma(2.0, 0.5, len(customers))
+    share = np.minimum(ON_ACCOUNT_SHARE_BY_METHOD[customers.method] * propensity,
+                       MAX_ON_ACCOUNT_SHARE)
+    share = np.where((customers.method == DIRECT_DEBIT) | (customers.profile == FAILING), 0,
+                     share)
+    draw = rng.random((len(customers), max(end_day - first_day + 1, 1)), dtype=np.float32)
+    customer, column = np.nonzero(draw < share[:, None].astype(np.float32))
+    # The draw below the share, rescaled, is a uniform for the delay.
+    uniform = np.minimum(draw[customer, column] / share[customer], 1 - 1e-7)
+    delay = np.ceil(ALLOCATION_DELAY_SCALE_DAYS
+                    * (-np.log1p(-uniform)) ** (1 / ALLOCATION_DELAY_SHAPE))
+    delay_days = np.zeros(draw.shape, np.int32)
+    delay_days[customer, column] = np.maximum(delay, 1).astype(np.int32)
+    return CashAllocation(first_day, delay_days)
 
 
 @dataclass
@@ -83,7 +134,14 @@ class Ledger:
     pay_day: np.ndarray  # (invoices, 2): cash movements, NEVER when none
     pay_cents: np.ndarray  # (invoices, 2)
     natural_pay_day: np.ndarray  # pay_day before any call effect
-    allocated: np.ndarray  # False: the cash stays unallocated (document_id empty)
+    overpaid_cents: np.ndarray  # part of the first movement beyond the invoice, 0 when none
+    allocation: CashAllocation
+    never_allocated: np.ndarray  # the invoice's cash is never identified
+    extract_day: int  # the day of the extracts (the book's end)
+    # (invoices, 2): the cash movement carries its invoice in the extracts (the credit
+    # team allocated it by the extract day); False: it is cash on account. Follows
+    # pay_day: set by refresh_allocation(), kept by move_payments().
+    allocated: np.ndarray
     credit_day: np.ndarray
     credit_cents: np.ndarray  # magnitude of the credit note, 0 when none
     write_off_day: np.ndarray
@@ -99,9 +157,23 @@ class Ledger:
     def __len__(self) -> int:
         return len(self.customer)
 
+    def _allocated_by_extract(self, invoice: np.ndarray) -> np.ndarray:
+        pay_day = self.pay_day[invoice]
+        delay = self.allocation.delay(self.customer[invoice, None], pay_day)
+        return (pay_day + delay <= self.extract_day) & ~self.never_allocated[invoice, None]
+
+    def refresh_allocation(self) -> None:
+        self.allocated = self._allocated_by_extract(np.arange(len(self)))
+
+    def move_payments(self, invoice: np.ndarray, pay_day: np.ndarray) -> None:
+        """New cash days for these invoices (distinct indices), allocation following."""
+        self.pay_day[invoice] = pay_day
+        self.allocated[invoice] = self._allocated_by_extract(invoice)
+
     def open_cents_at(self, day: int) -> np.ndarray:
-        """Open amount of each invoice at the end of `day` as the contract defines it."""
-        paid = (self.pay_cents * (self.pay_day <= day)).sum(axis=1) * self.allocated
+        """Open amount of each invoice at the end of `day` as the contract defines it
+        (from the extracts: only allocated cash settles an invoice)."""
+        paid = (self.pay_cents * ((self.pay_day <= day) & self.allocated)).sum(axis=1)
         credited = self.credit_cents * (self.credit_day <= day)
         written_off = self.write_off_cents * (self.write_off_day <= day)
         return np.maximum(self.amount_cents - paid - credited - written_off, 0)
@@ -126,7 +198,7 @@ def expected_invoices(customers: Customers, months: np.ndarray, start_day: int,
 
 
 def draw_ledger(rng: np.random.Generator, customers: Customers, months: np.ndarray,
-                start_day: int, end_day: int) -> Ledger:
+                start_day: int, end_day: int, allocation: CashAllocation) -> Ledger:
     counts = rng.poisson(expected_invoices(customers, months, start_day, end_day))
     customer = np.repeat(np.arange(len(customers)), counts.sum(axis=1))
     month = np.repeat(np.tile(months, len(customers)), counts.ravel())
@@ -158,7 +230,9 @@ def draw_ledger(rng: np.random.Generator, customers: Customers, months: np.ndarr
         pay_day=np.stack([natural_day, np.full(n, NEVER)], axis=1),
         pay_cents=np.stack([amount_cents, np.zeros(n, np.int64)], axis=1),
         natural_pay_day=np.empty((n, 2), np.int64),
-        allocated=np.ones(n, bool),
+        overpaid_cents=np.zeros(n, np.int64),
+        allocation=allocation, never_allocated=np.zeros(n, bool), extract_day=end_day,
+        allocated=np.ones((n, 2), bool),
         credit_day=np.full(n, NEVER), credit_cents=np.zeros(n, np.int64),
         write_off_day=np.full(n, NEVER), write_off_cents=np.zeros(n, np.int64),
         disputed=np.zeros(n, bool), dispute_opened=np.full(n, NEVER),
@@ -167,13 +241,11 @@ def draw_ledger(rng: np.random.Generator, customers: Customers, months: np.ndarr
         dispute_resolution=np.full(n, -1),
     )
     _add_disputes(rng, customers, ledger, natural_day, end_day)
-    _add_commercial_credits_instalments_overpayments(rng, ledger, natural_day)
+    _add_commercial_credits_instalments_overpayments(rng, customers, ledger, natural_day)
     _apply_failures(customers, ledger, end_day)
-    final_day = ledger.final_pay_day()
-    recent = (final_day <= end_day) & (final_day > end_day - 45)
-    unallocated_chance = np.where(recent, RECENT_UNALLOCATED_SHARE, UNALLOCATED_SHARE)
-    ledger.allocated = (rng.random(n) >= unallocated_chance) | (
-        customers.profile[customer] == FAILING)
+    ledger.never_allocated = (rng.random(n) < NEVER_ALLOCATED_SHARE) & (
+        customers.profile[customer] != FAILING) & (customers.method[customer] != DIRECT_DEBIT)
+    ledger.refresh_allocation()
     ledger.natural_pay_day = ledger.pay_day.copy()
     return ledger
 
@@ -261,7 +333,8 @@ def _add_disputes(rng, customers: Customers, ledger: Ledger, natural_day, end_da
     ledger.dispute_resolution[index] = resolution
 
 
-def _add_commercial_credits_instalments_overpayments(rng, ledger: Ledger, natural_day):
+def _add_commercial_credits_instalments_overpayments(rng, customers: Customers, ledger: Ledger,
+                                                     natural_day):
     n = len(ledger)
     amount = ledger.amount_cents
     free = ~ledger.disputed
@@ -285,10 +358,13 @@ def _add_commercial_credits_instalments_overpayments(rng, ledger: Ledger, natura
     ledger.pay_cents[:, 1] = np.where(instalment, amount - first_cents, ledger.pay_cents[:, 1])
     ledger.pay_day[:, 0] = np.where(instalment, first_day, ledger.pay_day[:, 0])
     ledger.pay_cents[:, 0] = np.where(instalment, first_cents, ledger.pay_cents[:, 0])
-    # Overpayment: the customer pays more than the invoice (fees, a duplicate remittance).
-    over = free & ~credit & ~instalment & (rng.random(n) < OVERPAYMENT_SHARE)
+    # Overpayment: the customer pays more than the invoice (fees, a duplicate remittance);
+    # never on a direct debit, which collects the invoice amount.
+    over = free & ~credit & ~instalment & (rng.random(n) < OVERPAYMENT_SHARE) & (
+        customers.method[ledger.customer] != DIRECT_DEBIT)
     extra = np.maximum(np.round(amount * rng.uniform(0.01, 0.1, n)), 1).astype(np.int64)
-    ledger.pay_cents[:, 0] += np.where(over, extra, 0)
+    ledger.overpaid_cents = np.where(over, extra, 0)
+    ledger.pay_cents[:, 0] += ledger.overpaid_cents
 
 
 def _apply_failures(customers: Customers, ledger: Ledger, end_day: int):
@@ -309,7 +385,8 @@ def _apply_failures(customers: Customers, ledger: Ledger, end_day: int):
 
 @dataclass
 class Receipts:
-    """One row per allocation of cash (payments extract)."""
+    """The cash received, one row per invoice it was meant for (an overpayment adds a row
+    for the part beyond the invoice); `allocated` False: on account at the extract day."""
 
     invoice: np.ndarray
     customer: np.ndarray
@@ -325,8 +402,17 @@ def receipts(rng, customers: Customers, ledger: Ledger, end_day: int) -> Receipt
     # Mostly the customer's usual method, sometimes a plain transfer.
     method = np.where(rng.random(len(invoice)) < 0.9, customers.method[customer],
                       PAYMENT_METHODS.index("transfer"))
-    return Receipts(invoice, customer, ledger.pay_day[invoice, movement],
-                    ledger.pay_cents[invoice, movement], method, ledger.allocated[invoice])
+    day, cents = ledger.pay_day[invoice, movement], ledger.pay_cents[invoice, movement]
+    allocated = ledger.allocated[invoice, movement]
+    # The ERP allocates an overpayment up to the invoice amount and leaves the rest of
+    # the receipt on account.
+    excess = np.where((movement == 0) & allocated, ledger.overpaid_cents[invoice], 0)
+    over = np.flatnonzero(excess > 0)
+    return Receipts(
+        np.concatenate([invoice, invoice[over]]), np.concatenate([customer, customer[over]]),
+        np.concatenate([day, day[over]]), np.concatenate([cents - excess, excess[over]]),
+        np.concatenate([method, method[over]]),
+        np.concatenate([allocated, np.zeros(len(over), bool)]))
 
 
 @dataclass

@@ -151,30 +151,44 @@ def invoices_table(customers: Customers, ledger: Ledger, rebates: YearEndRebates
 
 def payments_table(customers: Customers, receipts: Receipts, invoice_ids: pa.Array,
                    numbering: Numbering) -> pa.Table:
-    """One row per allocation; allocations received together (same customer, day and
-    method) share a payment reference: PAY-<reference>-1, -2, ..."""
-    order = np.lexsort((receipts.invoice, receipts.method, receipts.customer, receipts.day))
+    """One row per allocation of cash (CONTRACT.md section 1). Cash received together
+    (same customer, day and method) is one receipt with one reference: its allocations
+    are the lines PAY-<reference>-1, -2, ... (one per invoice, by invoice), and what the
+    receipt still has on account at the extract day is one more, last line without
+    document_id (the sum of the allocations still to come and of any overpayment). A
+    later extract would replace that line with the first allocation made from it, under
+    the same key, and add the others as new lines, as the contract's "a later extract of
+    the same key replaces the earlier one" expects."""
+    order = np.lexsort((receipts.invoice, ~receipts.allocated, receipts.method,
+                        receipts.customer, receipts.day))
     customer, day = receipts.customer[order], receipts.day[order]
     method, invoice = receipts.method[order], receipts.invoice[order]
+    allocated, cents = receipts.allocated[order], receipts.cents[order]
     n = len(order)
     starts = np.ones(n, bool)
     starts[1:] = ((customer[1:] != customer[:-1]) | (day[1:] != day[:-1])
                   | (method[1:] != method[:-1]))
-    reference = np.cumsum(starts) - 1
-    first_row = np.flatnonzero(starts)
-    line = np.arange(n) - first_row[reference] + 1
+    # A line per invoice the receipt settles (its two movements of the same day make one
+    # allocation); the receipt's rows on account (sorted last) make one line.
+    line_starts = starts.copy()
+    line_starts[1:] |= (allocated[1:] != allocated[:-1]) | (
+        allocated[1:] & (invoice[1:] != invoice[:-1]))
+    first = np.flatnonzero(line_starts)
+    reference = np.cumsum(starts)[first] - 1
+    first_line = np.flatnonzero(starts[first])
+    line = np.arange(len(first)) - first_line[reference] + 1
     payment_ids = pc.binary_join_element_wise(
         identifiers("PAY-", numbering.payment + reference, 9),
         pc.cast(pa.array(line), pa.string()), "-")
-    numbering.payment += len(first_row)
-    document = invoice_ids.take(pa.array(invoice)) if n else pa.nulls(0, pa.string())
+    numbering.payment += len(first_line)
+    document = invoice_ids.take(pa.array(invoice[first])) if n else pa.nulls(0, pa.string())
     columns = {
         "payment_id": payment_ids,
-        "customer_id": customer_ids(customers.number[customer]),
-        "document_id": nullable(document, receipts.allocated[order]),
-        "payment_date": dates(day),
-        "amount": decimals(receipts.cents[order]),
-        "method": strings(np.array(contract.PAYMENT_METHODS)[method]),
+        "customer_id": customer_ids(customers.number[customer[first]]),
+        "document_id": nullable(document, allocated[first]),
+        "payment_date": dates(day[first]),
+        "amount": decimals(np.add.reduceat(cents, first) if n else cents),
+        "method": strings(np.array(contract.PAYMENT_METHODS)[method[first]]),
     }
     return pa.table(columns, schema=arrow_schema(contract.PAYMENTS))
 
