@@ -76,10 +76,11 @@ def test_as_of_dates_are_month_ends_from_first_document_month_plus_run_date(con)
 
 def test_company_total_ar_at_run_date(con):
     # CB 250 000 + PART 500 - CNBIG 500 + DUEON 800 + NOSALES 500 + NOLIMIT 36 500
-    # + LEAP 100 000 + NEGMONTH 5 000 + STOP24 102 600 + LEGAL 4 000 + U2 1 500 = 500 900
+    # + LEAP 100 000 + NEGMONTH 5 000 + STOP24 102 600 + LEGAL 4 000 + U2 1 500 = 500 900;
+    # + OLD180 60 000 + COVER180 (60 000 - 70 000) + LITIG 2 000 + TWODISP 2 000 = 554 900
     (total_ar,) = con.execute(
         "select total_ar from marts.kpi_monthly where as_of_date = ?", [RUN_AS_OF]).fetchone()
-    assert float(total_ar) == 500_900
+    assert float(total_ar) == 554_900
 
 
 def test_aged_balance_sums_to_total_ar_at_every_as_of_date(con):
@@ -247,13 +248,28 @@ def test_superseded_promise(con):
         2.0, 1.0, 1.0, 1.0)
 
 
-def test_partly_kept_promise(con):
-    # K3: 1 000 by 10 Apr (matures 13 Apr); 600 paid 8 Apr, 400 on 14 Apr (too late)
+def test_partly_paid_promise_is_broken(con):
+    # K3: 1 000 by 10 Apr (matures 13 Apr); 600 paid 8 Apr, 400 on 14 Apr (too late):
+    # matured and paid short -> broken (paid_amount says how much came)
     promise = con.execute(
-        "select promise_status, paid_amount::double, is_kept from marts.promises"
+        "select promise_status, paid_amount::double, is_kept, is_matured from marts.promises"
         " where call_id = 'K3'").fetchone()
-    assert promise == ("partly_kept", 600.0, False)
+    assert promise == ("broken", 600.0, False, True)
     assert case_kpis(con, "PROMPART", D(2025, 4, 30), "promise_kept_rate") == (0.0,)
+
+
+def test_promise_paid_in_full_before_it_matures_is_kept(con):
+    # KE: 1 500 by 15 May (judged 18 May, after the run date 10 May), 1 500 paid 6 May: kept at
+    # once (no longer "pending"); not matured yet, so not in a kept rate
+    promise = con.execute(
+        "select promise_status, paid_amount::double, is_kept, is_matured, customer_name, segment"
+        " from marts.promises where call_id = 'KE'").fetchone()
+    assert promise == ("kept", 1500.0, True, False, "Customer KEPTEARLY", "SME")
+    assert con.execute("select promise_status from marts.calls where call_id = 'KE'"
+                       ).fetchone() == ("kept",)
+    # a call that is not a promise has no promise status
+    assert con.execute("select promise_status from marts.calls where call_id = 'CA'"
+                       ).fetchone() == (None,)
 
 
 # --- DSO edge cases ----------------------------------------------------------------------
@@ -344,6 +360,153 @@ def test_reminder_effectiveness_attributes_uplift_to_the_first_call(con):
         " and channel = 'phone'").fetchone()
     # KU1 on 5 Mar; U1 pays 2 000 on 10 Mar (within 7 days)
     assert row == (1, 1, 2000.0, 2000.0, 1, pytest.approx(0.75))
+
+
+def test_each_payment_is_counted_once_for_the_latest_call_before_it(con):
+    # TWOCALLS is called on 20 Apr (CA) and 30 Apr (CB), 10 days apart, and pays 5 000 on 2 May:
+    # for CB only (2 days: 7d and 30d), nothing for CA (12 days; the old rule counted it twice).
+    # LATEPAY is called on 25 Apr (LC) and pays 800 on 7 May: 12 days, in 30d but not in 7d.
+    # KEPTEARLY is called on 2 May (KE) and pays 1 500 on 6 May: 4 days.
+    calls = con.execute(
+        "select call_id, collected_7d::double, collected_30d::double from marts.calls"
+        " where call_id in ('CA', 'CB', 'LC', 'KE') order by call_id").fetchall()
+    assert calls == [("CA", 0.0, 0.0), ("CB", 5000.0, 5000.0), ("KE", 1500.0, 1500.0),
+                     ("LC", 0.0, 800.0)]
+    # April, COL_T, level 1, phone: CA, CB, LC: 7d 5 000; 30d 5 000 + 800 = 5 800 (was 10 800)
+    row = con.execute(
+        "select calls, collected_7d::double, collected_30d::double"
+        " from marts.reminder_effectiveness where month = '2025-04-01' and collector_id = 'COL_T'"
+        " and stage = 'level_1' and channel = 'phone'").fetchone()
+    assert row == (3, 5000.0, 5800.0)
+
+
+# --- reconcile before chasing, risk-grade floor, the credit manager's lists ----------------
+
+
+def test_customer_whose_overdue_is_covered_by_its_own_cash_is_to_reconcile(con):
+    # COVER180: CV1 60 000 due 1 Oct 2024, 70 000 received on account on 15 Oct 2024 and never
+    # allocated: 60 000 overdue <= 70 000 -> to reconcile (60 000); the cash is 207 days old
+    # (10 May 2025 - 15 Oct 2024); covered, the old item gives no risk points: grade A
+    assert profile(con, "COVER180",
+                   "is_to_reconcile, amount_to_reconcile::double, unapplied_cash_amount::double,"
+                   " oldest_unapplied_cash_days, oldest_uncovered_days_past_due, risk_grade,"
+                   " risk_floor_applied") == (True, 60_000.0, 70_000.0, 207, None, "A", False)
+    assert case_kpis(con, "COVER180", RUN_AS_OF,
+                     "unapplied_cash_amount, unapplied_credit_notes_amount,"
+                     " unapplied_cash_age_days, customers_to_reconcile, amount_to_reconcile") == (
+        70_000.0, 0.0, 207.0, 1.0, 60_000.0)
+    # off the worklist; UNAPP (2 000 overdue, 2 000 on account) too; OLD180 is on it
+    worklist = [row[0] for row in con.execute(
+        "select customer_id from marts.collection_worklist").fetchall()]
+    assert "COVER180" not in worklist and "UNAPP" not in worklist and "OLD180" in worklist
+    # company: cash UNAPP 2 000 + COVER180 70 000; credit notes CNBIG 500 (beyond its invoice)
+    # + NEGMONTH 200 (names no invoice); age (2 000 x 66 + 70 000 x 207) / 72 000 = 203.08 days
+    assert con.execute(
+        "select unapplied_cash_amount::double, unapplied_credit_notes_amount::double,"
+        " unapplied_cash_age_days, customers_to_reconcile, amount_to_reconcile::double,"
+        " unapplied_amount::double from marts.kpi_monthly where as_of_date = ?", [RUN_AS_OF]
+    ).fetchone() == (72_000.0, 700.0, pytest.approx((2_000 * 66 + 70_000 * 207) / 72_000),
+                     2, 62_000.0, -72_700.0)
+
+
+def test_risk_grade_floor(con):
+    # OLD180: O1 60 000, 221 days past due, no unapplied cash; paid O2 on 20 Apr (20 days ago,
+    # 11 days early): oldest item > 90 days = 2 points -> B; floor -> C
+    grade = profile(con, "OLD180", "risk_points, risk_grade, risk_floor_applied, risk_reasons")
+    assert grade == (2, "C", True,
+                     "oldest overdue item 221 days past due; EUR 60,000 more than 180 days past"
+                     " due, not covered by unapplied cash: grade at least C")
+    # LITIG: 2 000 overdue 40 days, a litigation letter on 5 May: 0 points (A) -> floor C
+    assert profile(con, "LITIG", "risk_points, risk_grade, risk_floor_applied, risk_reasons,"
+                   " last_litigation_call_date") == (
+        0, "C", True, "in litigation (call of 5 May 2025): grade at least C", D(2025, 5, 5))
+    reason_fr = profile(con, "OLD180", "risk_reasons_fr")[0]
+    assert "60\u202f000 EUR échus depuis plus de 180 jours" in reason_fr
+
+
+def test_worklist_reason_in_words_and_collector_queue(con):
+    rows = con.execute(
+        "select customer_id, collector_id, priority_rank, collector_rank, reason, reason_fr"
+        " from marts.collection_worklist where collector_id = 'COL_T' order by collector_rank"
+    ).fetchall()
+    # COL_T's queue: OLD180 (60 000, 221 days), LITIG (2 000, 40 days) ... numbered from 1
+    assert [row[3] for row in rows] == list(range(1, len(rows) + 1))
+    assert rows[0][:2] == ("OLD180", "COL_T")
+    assert rows[0][4] == "EUR 60,000 overdue, oldest 221 days, risk grade C"
+    assert rows[0][5] == "60\u202f000 EUR échus, le plus ancien à 221 jours, note de risque C"
+
+
+def test_open_disputes_explain_disputed_ar(con):
+    # DD1 (2 000) is named by DS3 (500) and DS4 (300): the list's disputed amounts total 800,
+    # disputed_ar counts the invoice's open amount once: 2 000
+    rows = con.execute(
+        "select dispute_id, age_days, disputed_amount::double, invoice_open_amount::double,"
+        " counts_in_disputed_ar, status from marts.open_disputes where as_of_date = ?"
+        " order by dispute_id", [RUN_AS_OF]).fetchall()
+    assert rows == [("DS3", 30, 500.0, 2000.0, True, "open"),
+                    ("DS4", 20, 300.0, 2000.0, False, "open")]
+    assert case_kpis(con, "TWODISP", RUN_AS_OF, "disputed_ar, open_disputes") == (2000.0, 2.0)
+    # DS1 closed on 10 Mar: open at 28 Feb, and in the dispute list as resolved after 49 days
+    assert con.execute("select status, resolution_days from marts.disputes"
+                       " where dispute_id = 'DS1'").fetchone() == ("resolved", 49)
+    assert con.execute("select count(*) from marts.open_disputes where dispute_id = 'DS1'"
+                       " and as_of_date = '2025-02-28'").fetchone() == (1,)
+
+
+def test_customer_profile_history_reads_nothing_after_its_date(con):
+    # UNAPP at 31 Mar: 2 000 overdue covered by the 2 000 received on 5 Mar (26 days old)
+    history = con.execute(
+        "select is_to_reconcile, unapplied_cash_amount::double, oldest_unapplied_cash_days,"
+        " total_ar::double from marts.customer_profile_history"
+        " where customer_id = 'UNAPP' and as_of_date = '2025-03-31'").fetchone()
+    assert history == (True, 2000.0, 26, 0.0)
+    # DUEON is paid on 20 May, after the run date: open at every as-of date, no settlement
+    assert con.execute(
+        "select count(*) filter (where dmp_days_12m is not null)"
+        " from marts.customer_profile_history where customer_id = 'DUEON'").fetchone() == (0,)
+    # customer_profile is the run date's rows of the history, column for column
+    assert con.execute(
+        "select count(*) from (select * from marts.customer_profile_history"
+        " where as_of_date = ? except select * from marts.customer_profile)", [RUN_AS_OF]
+    ).fetchone() == (0,)
+
+
+def test_aging_buckets_come_from_the_seed_one_file(con, warehouse, tmp_path, monkeypatch):
+    from credit_scoreboard import settings
+
+    buckets = con.execute("select bucket from marts.aging_buckets order by sort_order").fetchall()
+    assert [row[0] for row in buckets] == ["not_due", "1-30", "31-60", "61-90", "91-120", ">120",
+                                           "unapplied"]
+    # Moving a boundary is a change to seeds/aging_buckets.csv only: 91-120 and >120 become
+    # 91-180 and >180 (DUEON's DO1 is 40 days past due at the run date, O1 221 days)
+    project = tmp_path / "dbt_project"
+    shutil.copytree(settings.DBT_PROJECT_DIR, project,
+                    ignore=shutil.ignore_patterns("target", "logs"))
+    seed = project / "seeds" / "aging_buckets.csv"
+    seed.write_text(seed.read_text(encoding="utf-8")
+                    .replace("91-120,91,120,91-120 days,91 à 120 jours",
+                             "91-180,91,180,91-180 days,91 à 180 jours")
+                    .replace(">120,121,,Over 120 days,Plus de 120 jours",
+                             ">180,181,,Over 180 days,Plus de 180 jours"), encoding="utf-8")
+    monkeypatch.setattr(settings, "DBT_PROJECT_DIR", project)
+    rebuilt = tmp_path / "rebuilt.duckdb"
+    shutil.copyfile(warehouse, rebuilt)
+    build_models(rebuilt, RUN_AS_OF, select="+aged_balance aging_buckets")
+    with duckdb.connect(str(rebuilt), read_only=True) as rebuilt_con:
+        assert rebuilt_con.execute(
+            "select document_id, aging_bucket from marts.aged_balance where as_of_date = ?"
+            " and document_id in ('DO1', 'O1', 'CV1') order by document_id", [RUN_AS_OF]
+        ).fetchall() == [("CV1", ">180"), ("DO1", "31-60"), ("O1", ">180")]
+
+
+def test_the_retired_bucket_var_fails_the_build_with_a_clear_message(tmp_path):
+    database = tmp_path / "var.duckdb"
+    create_book(database)
+    with pytest.raises(TransformError) as failure:
+        build_models(database, RUN_AS_OF, select="stg_erp__invoices",
+                     vars={"aging_bucket_boundaries": [30, 60, 90]})
+    assert "seeds/aging_buckets.csv" in str(failure.value)
+    assert "aging_bucket_boundaries" in str(failure.value)
 
 
 # --- documentation and the runner --------------------------------------------------------

@@ -2,7 +2,8 @@
 -- kpi_monthly's at every as-of date (customers without a value are in '(not set)').
 {%- set additive = ['total_ar', 'not_due_ar', 'overdue_ar', 'sales_window', 'disputed_ar',
                     'customers_over_limit', 'over_limit_amount', 'calls', 'financing_cost',
-                    'late_payment_penalties'] %}
+                    'late_payment_penalties', 'unapplied_cash_amount', 'unapplied_credit_notes_amount',
+                    'customers_to_reconcile', 'amount_to_reconcile', 'customers_worsening'] %}
 with dimension_totals as (
     select
         as_of_date,

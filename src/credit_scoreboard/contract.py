@@ -162,8 +162,10 @@ MARTS_COLUMNS: dict[str, tuple[str, ...]] = {
         "avg_days_beyond_terms", "cei", "disputed_ar", "dispute_weight",
         "customers_over_limit", "over_limit_amount", "calls",
         "right_party_contact_rate", "promise_rate", "promise_kept_rate", "financing_cost",
+        # issue 14: reconcile before chasing, unapplied cash, worsening customers
+        "unapplied_cash_amount", "unapplied_credit_notes_amount", "unapplied_cash_age_days",
+        "customers_to_reconcile", "amount_to_reconcile", "customers_worsening",
     ),
-    "customer_profile": ("customer_id",),
     "reminder_effectiveness": (
         "calls", "right_party_contacts", "promises", "promised_amount", "promises_kept",
         "kept_amount", "collected_7d", "collected_30d",
@@ -175,15 +177,83 @@ MARTS_COLUMNS: dict[str, tuple[str, ...]] = {
     "collection_worklist": (
         "priority_rank", "customer_id", "overdue_amount", "oldest_days_past_due",
         "promise_due", "open_disputes", "reason",
+        "customer_name", "segment", "region", "country", "business_unit", "collector_id",
+        "collector_rank", "reason_fr", "broken_promise_date", "next_promised_date",
+        "risk_grade", "risk_reasons",
     ),
     "data_quality": ("check_name", "entity", "status", "observed_value", "checked_at"),
 }
+KPI_DIMENSIONS = ("segment", "region", "country", "business_unit", "collector_id")
 MARTS_COLUMNS["kpi_by_dimension"] = (
     MARTS_COLUMNS["kpi_monthly"][:1] + ("dimension", "dimension_value")
     + MARTS_COLUMNS["kpi_monthly"][1:]
 )
-KPI_DIMENSIONS = ("segment", "region", "country", "business_unit", "collector_id")
-AGING_BUCKETS = ("not_due", "1-30", "31-60", "61-90", "91-120", ">120", "unapplied")
+# The customer's profile at an as-of date: customer_profile is its run-date rows.
+CUSTOMER_PROFILE_COLUMNS = (
+    "as_of_date", "customer_id", "customer_name", *KPI_DIMENSIONS, "payment_terms_days",
+    "payment_terms_basis", "total_ar", "not_due_ar", "overdue_ar", "unapplied_amount",
+    "overdue_rate", "overdue_invoices", "oldest_days_past_due", "credit_limit",
+    "credit_limit_use", "available_credit", "is_over_limit", "over_limit_amount",
+    "dmp_days_12m", "contract_terms_days_12m", "avg_days_beyond_terms_12m", "dmp_days_trend",
+    "days_beyond_terms_trend", "settled_invoices_12m", "share_paid_late_12m", "open_disputes",
+    "disputed_ar", "disputes_opened_12m", "promises_made_12m", "promised_amount_12m",
+    "promises_matured_12m", "promises_kept_12m", "promises_broken_12m", "promise_kept_rate_12m",
+    "late_payment_penalties", "risk_points", "risk_grade", "risk_reasons",
+    "risk_grade_3_months_before", "is_grade_worsening", "is_paying_later",
+    "has_broken_promises", "unapplied_cash_amount", "unapplied_credit_notes_amount",
+    "oldest_unapplied_cash_days", "unapplied_cash_age_days", "is_to_reconcile",
+    "amount_to_reconcile", "uncovered_overdue_amount", "oldest_uncovered_days_past_due",
+    "disputed_overdue_ar", "compared_with_as_of_date",
+    "avg_days_beyond_terms_12m_3_months_before", "is_worsening", "last_broken_promise_date",
+    "last_payment_date", "days_without_payment", "last_litigation_call_date",
+    "risk_floor_applied", "risk_reasons_fr",
+)
+DISPUTE_COLUMNS = (
+    "dispute_id", "document_id", "customer_id", "customer_name", *KPI_DIMENSIONS,
+    "opened_date", "closed_date", "status", "reason", "owner", "resolution",
+    "disputed_amount", "resolution_days",
+)
+MARTS_COLUMNS |= {
+    "customer_profile": CUSTOMER_PROFILE_COLUMNS,
+    "customer_profile_history": CUSTOMER_PROFILE_COLUMNS,
+    "customers": (
+        "customer_id", "customer_name", *KPI_DIMENSIONS, "credit_limit", "payment_terms_days",
+        "payment_terms_basis",
+    ),
+    "calls": (
+        "call_id", "call_time", "call_date", "customer_id", "customer_name", *KPI_DIMENSIONS,
+        "call_collector_id", "stage", "channel", "is_right_party_contact", "outcome",
+        "is_promise", "promised_amount", "promised_date", "promise_status", "paid_amount",
+        "document_id", "duration_seconds", "collected_7d", "collected_30d",
+    ),
+    "promises": (
+        "call_id", "customer_id", "customer_name", *KPI_DIMENSIONS, "call_collector_id",
+        "call_time", "call_date", "channel", "stage", "outcome", "promised_amount",
+        "promised_date", "maturity_date", "paid_amount", "promise_status", "is_kept",
+        "is_matured", "superseded_by_call_id",
+    ),
+    "disputes": DISPUTE_COLUMNS,
+    "open_disputes": (
+        "as_of_date", *DISPUTE_COLUMNS, "age_days", "invoice_open_amount",
+        "counts_in_disputed_ar",
+    ),
+    "late_payment_penalties": (
+        "as_of_date", "customer_id", "customer_name", *KPI_DIMENSIONS, "overdue_invoices",
+        "overdue_amount", "oldest_days_late", "penalty_interest", "recovery_indemnities",
+        "total_penalties",
+    ),
+    # the catalogue (dbt seeds published as marts): labels, units, targets, buckets
+    "kpi_catalogue": (
+        "kpi", "label_en", "label_fr", "unit", "decimals", "higher_is_better", "target",
+        "is_headline", "tile_order",
+    ),
+    "aging_buckets": (
+        "bucket", "min_days_past_due", "max_days_past_due", "label_en", "label_fr",
+        "sort_order", "colour",
+    ),
+    "column_labels": ("column_name", "label_en", "label_fr", "unit", "decimals"),
+    "value_labels": ("field", "code", "label_en", "label_fr"),
+}
 
 # DuckDB types of the raw tables: exact cents for amounts (DECIMAL, never float).
 DUCKDB_TYPES = {

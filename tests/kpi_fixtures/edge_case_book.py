@@ -36,6 +36,15 @@ CUSTOMERS = [
     ("LEGAL", "SME", "North", "FR", "COL_A", None),  # terms beyond the legal caps
     ("U1", "Retail", "South", "FR", "COL_U", None),  # called overdue customer
     ("U2", "Retail", "South", "FR", "COL_U", None),  # comparable uncalled customer
+    # issue 14 (amounts of 50 000 and more, or overdue only after 31 Mar: no call-uplift stratum
+    # of the cases above changes)
+    ("OLD180", "SME", "North", "FR", "COL_T", None),  # uncovered item > 180 days: grade floor C
+    ("COVER180", "SME", "North", "FR", "COL_T", None),  # same item covered by its own cash: A
+    ("TWOCALLS", "SME", "North", "FR", "COL_T", None),  # two calls, one payment: counted once
+    ("LATEPAY", "SME", "North", "FR", "COL_T", None),  # paid 12 days after the call
+    ("LITIG", "SME", "North", "FR", "COL_T", None),  # litigation call: grade floor C
+    ("KEPTEARLY", "SME", "North", "FR", "COL_T", None),  # promise paid before it matures
+    ("TWODISP", "SME", "North", "FR", "COL_T", None),  # one invoice, two open disputes
 ]
 
 # document_id, customer_id, document_type, document_date, due_date, amount, applies_to
@@ -69,6 +78,14 @@ INVOICES = [
     ("LT2", "LEGAL", "invoice", "2025-02-20", "2025-04-14", 3_000, None),  # 45 days EOM: within
     ("U1I", "U1", "invoice", "2025-01-15", "2025-02-14", 2_000, None),
     ("U2I", "U2", "invoice", "2025-01-15", "2025-02-14", 2_000, None),
+    ("O1", "OLD180", "invoice", "2024-09-01", "2024-10-01", 60_000, None),
+    ("O2", "OLD180", "invoice", "2025-04-01", "2025-05-01", 100, None),
+    ("CV1", "COVER180", "invoice", "2024-09-01", "2024-10-01", 60_000, None),
+    ("T1", "TWOCALLS", "invoice", "2025-03-15", "2025-04-14", 5_000, None),
+    ("L1", "LATEPAY", "invoice", "2025-03-20", "2025-04-19", 800, None),
+    ("LI1", "LITIG", "invoice", "2025-03-01", "2025-03-31", 2_000, None),
+    ("KE1", "KEPTEARLY", "invoice", "2025-04-01", "2025-05-01", 1_500, None),
+    ("DD1", "TWODISP", "invoice", "2025-04-01", "2025-05-01", 2_000, None),
 ]
 # STOP24: 100 on the 15th of every month from February 2023 to March 2025 (26 invoices)
 for month_index in range(26):
@@ -96,6 +113,11 @@ PAYMENTS = [
     ("LPP1", "LEAP", "LP1", "2024-03-20", 22_000),
     ("U1P", "U1", "U1I", "2025-03-10", 2_000),
     ("U2P", "U2", "U2I", "2025-03-20", 500),
+    ("O2P", "OLD180", "O2", "2025-04-20", 100),  # a recent payment: no "no payment" points
+    ("CVP", "COVER180", None, "2024-10-15", 70_000),  # cash on account, never allocated
+    ("T1P", "TWOCALLS", "T1", "2025-05-02", 5_000),
+    ("L1P", "LATEPAY", "L1", "2025-05-07", 800),
+    ("KEP", "KEPTEARLY", "KE1", "2025-05-06", 1_500),
 ]
 
 # dispute_id, document_id, customer_id, opened, reason, amount, status, closed, owner
@@ -105,6 +127,10 @@ DISPUTES = [
     # closed on a month end: not open at that month end
     ("DS2", "DI2", "DISP", "2025-02-10", "billing_error", 1_000, "resolved", "2025-02-28",
      "billing"),
+    # two disputes naming the same invoice (same reasons and owners as above: no new
+    # dispute_analysis rows)
+    ("DS3", "DD1", "TWODISP", "2025-04-10", "defective_goods", 500, "open", None, "quality"),
+    ("DS4", "DD1", "TWODISP", "2025-04-20", "billing_error", 300, "open", None, "billing"),
 ]
 
 # call_id, customer_id, collector_id, call_time, channel, stage, right_party_contact,
@@ -118,6 +144,15 @@ CALLS = [
      "promise_to_pay", 1_000, "2025-04-10"),
     ("KU1", "U1", "COL_U", "2025-03-05 09:00", "phone", "level_1", True,
      "callback_requested", None, None),
+    ("CA", "TWOCALLS", "COL_T", "2025-04-20 10:00", "phone", "level_1", True,
+     "callback_requested", None, None),
+    ("CB", "TWOCALLS", "COL_T", "2025-04-30 10:00", "phone", "level_1", True,
+     "callback_requested", None, None),
+    ("LC", "LATEPAY", "COL_T", "2025-04-25 10:00", "phone", "level_1", True,
+     "callback_requested", None, None),
+    ("LG", "LITIG", "COL_T", "2025-05-05 10:00", "letter", "litigation", False, None, None, None),
+    ("KE", "KEPTEARLY", "COL_T", "2025-05-02 10:00", "phone", "level_1", True,
+     "promise_to_pay", 1_500, "2025-05-15"),
 ]
 
 

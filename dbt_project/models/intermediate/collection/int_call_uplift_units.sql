@@ -26,6 +26,16 @@ payments as (
     select * from {{ ref('stg_erp__payments') }}
 ),
 
+-- the day-count buckets of seeds/aging_buckets.csv (unapplied has no bounds)
+aging_buckets as (
+    select
+        bucket,
+        coalesce(min_days_past_due, -2147483648) as lower_days_past_due,
+        coalesce(max_days_past_due, 2147483647) as upper_days_past_due
+    from {{ ref('aging_buckets') }}
+    where min_days_past_due is not null or max_days_past_due is not null
+),
+
 run_date as (
     select as_of_date as run_as_of_date from as_of_dates where is_run_as_of_date
 ),
@@ -36,7 +46,7 @@ units as (
         components.as_of_date,
         components.overdue_ar as overdue_amount,
         components.oldest_days_past_due,
-        {{ aging_bucket('components.oldest_days_past_due') }} as oldest_aging_bucket,
+        aging_buckets.bucket as oldest_aging_bucket,
         {{ overdue_amount_band('components.overdue_ar') }} as overdue_amount_band,
         risk_grades.risk_grade
     from components
@@ -45,6 +55,9 @@ units as (
         on components.customer_id = risk_grades.customer_id
         and components.as_of_date = risk_grades.as_of_date
     cross join run_date
+    left join aging_buckets
+        on components.oldest_days_past_due between aging_buckets.lower_days_past_due
+        and aging_buckets.upper_days_past_due
     where as_of_dates.is_month_end
         and components.overdue_ar > 0
         and components.as_of_date + {{ outcome_days }} <= run_date.run_as_of_date

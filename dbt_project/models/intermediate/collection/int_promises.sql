@@ -1,7 +1,12 @@
 -- grain: one row per promise to pay (a call with outcome promise_to_pay or payment_plan,
--- dated up to the run's as-of date). A promise matures at promised_date + grace; it is kept
--- when the customer's payments dated from the call to promised_date + grace reach the promised
--- amount. A later promise of the same customer made before promised_date + grace supersedes it.
+-- dated up to the run's as-of date), with its status at the run's as-of date:
+-- - superseded: a later promise of the same customer was made before its promised_date + grace;
+-- - kept: the customer's payments dated from the call to promised_date + grace (up to the run's
+--   as-of date) reach the promised amount, as soon as they do (even before it matures);
+-- - broken: it matured (promised_date + grace <= the run's as-of date) and the payments fell
+--   short (a partial payment is still broken: paid_amount says how much came);
+-- - pending: otherwise.
+-- The kept rate counts the matured ones: kept / matured, by maturity month.
 with calls as (
     select * from {{ ref('stg_collection__calls') }}
 ),
@@ -68,14 +73,12 @@ final as (
         superseding_promises.call_id is null
         and promises.maturity_date <= run_date.run_as_of_date as is_matured,
         superseding_promises.call_id is null
-        and promises.maturity_date <= run_date.run_as_of_date
         and coalesce(payments_towards_promises.paid_amount, 0) >= promises.promised_amount as is_kept,
         case
             when superseding_promises.call_id is not null then 'superseded'
-            when promises.maturity_date > run_date.run_as_of_date then 'pending'
             when coalesce(payments_towards_promises.paid_amount, 0) >= promises.promised_amount then 'kept'
-            when coalesce(payments_towards_promises.paid_amount, 0) > 0 then 'partly_kept'
-            else 'broken'
+            when promises.maturity_date <= run_date.run_as_of_date then 'broken'
+            else 'pending'
         end as promise_status
     from promises
     cross join run_date

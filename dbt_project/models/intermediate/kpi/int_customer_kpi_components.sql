@@ -44,6 +44,14 @@ invoices as (
     select * from {{ ref('stg_erp__invoices') }} where document_type = 'invoice'
 ),
 
+unapplied as (
+    select * from {{ ref('int_customer_unapplied_at_as_of_dates') }} where {{ rebuilt_dates() }}
+),
+
+uncovered_overdue as (
+    select * from {{ ref('int_customer_uncovered_overdue') }} where {{ rebuilt_dates() }}
+),
+
 open_items_by_customer as (
     select
         customer_id,
@@ -53,7 +61,10 @@ open_items_by_customer as (
         sum(open_amount) filter (where is_disputed) as disputed_ar,
         sum(open_amount) filter (where is_disputed and is_overdue) as disputed_overdue_ar,
         count(*) filter (where is_overdue and open_amount > 0) as overdue_invoices,
-        max(days_past_due) filter (where is_overdue and open_amount > 0) as oldest_days_past_due
+        max(days_past_due) filter (where is_overdue and open_amount > 0) as oldest_days_past_due,
+        -- the risk-grade floor's old items (compared with the unapplied credit in the grade)
+        sum(open_amount) filter (where days_past_due > {{ var('risk_floor_days_past_due') }})
+            as overdue_beyond_floor_amount
     from open_items
     group by customer_id, as_of_date
 ),
@@ -87,13 +98,28 @@ matured_promises as (
         count(*) filter (where promises.maturity_date >= as_of_dates.month_start and promises.is_kept)
             as promises_kept,
         count(*) as promises_matured_12m,
-        count(*) filter (where not promises.is_kept) as promises_broken_12m
+        count(*) filter (where not promises.is_kept) as promises_broken_12m,
+        max(promises.promised_date) filter (where not promises.is_kept) as last_broken_promise_date
     from promises
     inner join as_of_dates
         on promises.maturity_date > {{ add_months('as_of_dates.as_of_date', -behaviour_months) }}
         and promises.maturity_date <= as_of_dates.as_of_date
     where promises.superseded_by_call_id is null
     group by promises.customer_id, as_of_dates.as_of_date
+),
+
+-- the customer's latest litigation call in the 12 months up to D (the risk-grade floor)
+litigation_calls as (
+    select
+        calls.customer_id,
+        as_of_dates.as_of_date,
+        max(calls.call_date) as last_litigation_call_date
+    from calls
+    inner join as_of_dates
+        on calls.call_date > {{ add_months('as_of_dates.as_of_date', -behaviour_months) }}
+        and calls.call_date <= as_of_dates.as_of_date
+    where calls.stage = 'litigation'
+    group by calls.customer_id, as_of_dates.as_of_date
 ),
 
 penalties_by_customer as (
@@ -146,6 +172,16 @@ final as (
         coalesce(open_items_by_customer.disputed_overdue_ar, 0) as disputed_overdue_ar,
         coalesce(open_items_by_customer.overdue_invoices, 0) as overdue_invoices,
         open_items_by_customer.oldest_days_past_due,
+        -- without unapplied credit, every overdue invoice is uncovered
+        case
+            when uncovered_overdue.customer_id is not null then uncovered_overdue.oldest_uncovered_days_past_due
+            else open_items_by_customer.oldest_days_past_due
+        end as oldest_uncovered_days_past_due,
+        coalesce(open_items_by_customer.overdue_beyond_floor_amount, 0) as overdue_beyond_floor_amount,
+        coalesce(unapplied.unapplied_cash_amount, 0) as unapplied_cash_amount,
+        coalesce(unapplied.unapplied_credit_notes_amount, 0) as unapplied_credit_notes_amount,
+        coalesce(unapplied.unapplied_cash_amount_x_age_days, 0) as unapplied_cash_amount_x_age_days,
+        unapplied.oldest_unapplied_cash_date,
         coalesce(open_disputes_by_customer.open_disputes, 0) as open_disputes,
         balances.last_payment_date,
         balances.as_of_date - coalesce(balances.last_payment_date, balances.first_invoice_date)
@@ -180,6 +216,8 @@ final as (
         coalesce(matured_promises.promises_kept, 0) as promises_kept,
         coalesce(matured_promises.promises_matured_12m, 0) as promises_matured_12m,
         coalesce(matured_promises.promises_broken_12m, 0) as promises_broken_12m,
+        matured_promises.last_broken_promise_date,
+        litigation_calls.last_litigation_call_date,
         coalesce(penalties_by_customer.penalty_interest, 0) as penalty_interest,
         coalesce(penalties_by_customer.recovery_indemnities, 0) as recovery_indemnities,
         coalesce(invoices_issued_in_month.invoices_issued, 0) as invoices_issued,
@@ -189,7 +227,8 @@ final as (
             as invoiced_amount_beyond_legal_terms
     from balances
     {%- for cte in ['settlements', 'open_items_by_customer', 'open_disputes_by_customer', 'calls_in_month',
-                    'matured_promises', 'penalties_by_customer', 'invoices_issued_in_month'] %}
+                    'matured_promises', 'penalties_by_customer', 'invoices_issued_in_month',
+                    'unapplied', 'uncovered_overdue', 'litigation_calls'] %}
     left join {{ cte }}
         on balances.customer_id = {{ cte }}.customer_id and balances.as_of_date = {{ cte }}.as_of_date
     {%- endfor %}

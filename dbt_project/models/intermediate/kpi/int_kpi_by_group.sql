@@ -68,7 +68,16 @@ final as (
             as legal_terms_breach_share,
         {{ safe_divide('amounts.invoiced_amount_beyond_legal_terms', 'amounts.invoiced_amount') }}
             as legal_terms_breach_amount_share,
-        countback.countback_months
+        countback.countback_months,
+        -- reconcile before chasing: cash and credit notes received but not allocated, and the
+        -- overdue they fully cover
+        amounts.unapplied_cash_amount,
+        amounts.unapplied_credit_notes_amount,
+        {{ safe_divide('amounts.unapplied_cash_amount_x_age_days', 'amounts.unapplied_cash_amount') }}
+            as unapplied_cash_age_days,
+        amounts.customers_to_reconcile,
+        amounts.amount_to_reconcile,
+        amounts.customers_worsening
     from amounts
     left join countback
         on amounts.as_of_date = countback.as_of_date

@@ -1,5 +1,8 @@
 -- grain: one row per as_of_date x open invoice, plus one row per as_of_date x customer with
 -- unapplied cash or credit notes (document_id null, aging_bucket 'unapplied').
+-- The buckets are the seed aging_buckets (seeds/aging_buckets.csv): the one file to change a
+-- boundary or a label.
+{{ reject_retired_vars() }}
 {{ config(materialized='incremental', incremental_strategy='append',
           pre_hook="{{ delete_rebuilt_dates() }}") }}
 with open_items as (
@@ -14,18 +17,31 @@ customers as (
     select * from {{ ref('stg_erp__customers') }}
 ),
 
+-- the day-count buckets (unapplied has no bounds: it is the bucket of unapplied credit)
+aging_buckets as (
+    select
+        bucket,
+        coalesce(min_days_past_due, -2147483648) as lower_days_past_due,
+        coalesce(max_days_past_due, 2147483647) as upper_days_past_due
+    from {{ ref('aging_buckets') }}
+    where min_days_past_due is not null or max_days_past_due is not null
+),
+
 open_invoices as (
     select
-        as_of_date,
-        customer_id,
-        document_id,
-        document_date,
-        due_date,
-        days_past_due,
-        {{ aging_bucket('days_past_due') }} as aging_bucket,
-        open_amount,
-        is_disputed
+        open_items.as_of_date,
+        open_items.customer_id,
+        open_items.document_id,
+        open_items.document_date,
+        open_items.due_date,
+        open_items.days_past_due,
+        aging_buckets.bucket as aging_bucket,
+        open_items.open_amount,
+        open_items.is_disputed
     from open_items
+    left join aging_buckets
+        on open_items.days_past_due between aging_buckets.lower_days_past_due
+        and aging_buckets.upper_days_past_due
 ),
 
 unapplied_balances as (

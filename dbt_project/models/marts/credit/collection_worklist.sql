@@ -1,7 +1,10 @@
--- grain: one row per customer to call, as of the run's as-of date, ranked (1 = call first).
--- A customer is on the list with an overdue amount or a promise that falls due or was broken.
+-- grain: one row per customer to call, as of the run's as-of date, ranked (1 = call first),
+-- company-wide (priority_rank) and within each collector's own queue (collector_rank).
+-- A customer is on the list with an overdue amount or a promise that falls due or was broken,
+-- unless its overdue is covered by its own unapplied cash and credit notes: that customer is to
+-- reconcile (allocate the cash first), on the reconciliation list, not called.
 -- Priority: undisputed overdue amount x (1 + oldest days past due / 30) x a risk-grade factor,
--- doubled when a promise falls due or was broken.
+-- doubled when a promise falls due or was broken. The reason is said in words, English and French.
 with profiles as (
     select * from {{ ref('customer_profile') }}
 ),
@@ -14,20 +17,18 @@ run_date as (
     select as_of_date as run_as_of_date from {{ ref('int_as_of_dates') }} where is_run_as_of_date
 ),
 
--- promises to check: falling due within the next 7 days, or broken in the last 30 days
+-- promises to check: pending and falling due within the next 7 days (or in their grace days),
+-- or broken in the last 30 days
 promises_to_follow as (
     select
         promises.customer_id,
-        count(*) filter (where promises.promise_status = 'pending') as promises_falling_due,
         min(promises.promised_date) filter (where promises.promise_status = 'pending') as next_promised_date,
-        count(*) filter (where promises.promise_status in ('broken', 'partly_kept')) as promises_broken_recently
+        count(*) filter (where promises.promise_status = 'broken') as promises_broken_recently,
+        max(promises.promised_date) filter (where promises.promise_status = 'broken') as broken_promise_date
     from promises
     cross join run_date
     where (promises.promise_status = 'pending' and promises.promised_date <= run_date.run_as_of_date + 7)
-        or (
-            promises.promise_status in ('broken', 'partly_kept')
-            and promises.maturity_date > run_date.run_as_of_date - 30
-        )
+        or (promises.promise_status = 'broken' and promises.maturity_date > run_date.run_as_of_date - 30)
     group by promises.customer_id
 ),
 
@@ -35,6 +36,10 @@ candidates as (
     select
         profiles.customer_id,
         profiles.customer_name,
+        profiles.segment,
+        profiles.region,
+        profiles.country,
+        profiles.business_unit,
         profiles.collector_id,
         profiles.overdue_ar as overdue_amount,
         coalesce(profiles.oldest_days_past_due, 0) as oldest_days_past_due,
@@ -42,18 +47,18 @@ candidates as (
         profiles.open_disputes,
         profiles.risk_grade,
         profiles.risk_reasons,
+        profiles.risk_reasons_fr,
         promises_to_follow.next_promised_date,
+        promises_to_follow.broken_promise_date,
         coalesce(promises_to_follow.promises_broken_recently, 0) as promises_broken_recently,
-        greatest(profiles.overdue_ar - components.disputed_overdue_ar, 0)
+        greatest(profiles.overdue_ar - profiles.disputed_overdue_ar, 0)
         * (1 + coalesce(profiles.oldest_days_past_due, 0) / 30.0)
         * case profiles.risk_grade when 'A' then 1 when 'B' then 1.25 when 'C' then 1.5 when 'D' then 2 else 3 end
         * case when promises_to_follow.customer_id is not null then 2 else 1 end as priority_score
     from profiles
-    inner join {{ ref('int_customer_kpi_components') }} as components
-        on profiles.customer_id = components.customer_id
-        and profiles.as_of_date = components.as_of_date
     left join promises_to_follow on profiles.customer_id = promises_to_follow.customer_id
-    where profiles.overdue_ar > 0 or promises_to_follow.customer_id is not null
+    where (profiles.overdue_ar > 0 or promises_to_follow.customer_id is not null)
+        and not profiles.is_to_reconcile
 ),
 
 final as (
@@ -68,16 +73,42 @@ final as (
         open_disputes,
         risk_grade,
         priority_score,
-        concat_ws('; ',
+        concat_ws(', ',
             case when overdue_amount > 0
-                then printf('%.2f overdue, oldest %d days past due', overdue_amount, oldest_days_past_due) end,
-            case when promises_broken_recently > 0
-                then printf('%d promise(s) broken in the last 30 days', promises_broken_recently) end,
+                then {{ words_amount_en('overdue_amount') }} || ' overdue, oldest '
+                    || cast(oldest_days_past_due as varchar) || ' days' end,
+            case when broken_promise_date is not null
+                then 'promise of ' || {{ words_date_en('broken_promise_date') }} || ' broken' end,
             case when next_promised_date is not null
-                then 'promise falls due ' || strftime(next_promised_date, '%Y-%m-%d') end,
-            case when open_disputes > 0 then printf('%d open dispute(s)', open_disputes) end,
-            'risk ' || risk_grade || ': ' || risk_reasons
-        ) as reason
+                then 'promise falls due ' || {{ words_date_en('next_promised_date') }} end,
+            case when open_disputes = 1 then '1 open dispute'
+                when open_disputes > 1 then cast(open_disputes as varchar) || ' open disputes' end,
+            'risk grade ' || risk_grade
+        ) as reason,
+        row_number() over (
+            partition by collector_id order by priority_score desc, overdue_amount desc, customer_id
+        ) as collector_rank,
+        concat_ws(', ',
+            case when overdue_amount > 0
+                then {{ words_amount_fr('overdue_amount') }} || ' échus, le plus ancien à '
+                    || cast(oldest_days_past_due as varchar) || ' jours' end,
+            case when broken_promise_date is not null
+                then 'promesse du ' || {{ words_date_fr('broken_promise_date') }} || ' non tenue' end,
+            case when next_promised_date is not null
+                then 'promesse attendue le ' || {{ words_date_fr('next_promised_date') }} end,
+            case when open_disputes = 1 then '1 litige ouvert'
+                when open_disputes > 1 then cast(open_disputes as varchar) || ' litiges ouverts' end,
+            'note de risque ' || risk_grade
+        ) as reason_fr,
+        segment,
+        region,
+        country,
+        business_unit,
+        broken_promise_date,
+        next_promised_date,
+        promises_broken_recently,
+        risk_reasons,
+        risk_reasons_fr
     from candidates
 )
 

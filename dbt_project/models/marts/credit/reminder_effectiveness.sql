@@ -1,6 +1,8 @@
 -- grain: one row per month x collector_id x stage x channel of the calls made (up to the run's
--- as-of date). Activity, promises and their outcome, cash received after the calls, and the
--- uplift of the post-due calls that were the first call to an overdue customer after a month end.
+-- as-of date; collector_id: who made the call). Activity, promises and their outcome (kept among
+-- matured, as the KPI), cash received after the calls, each payment counted once for the latest
+-- call before it (int_payments_attributed_to_calls), and the uplift of the post-due calls that
+-- were the first call to an overdue customer after a month end.
 with calls as (
     select * from {{ ref('stg_collection__calls') }}
 ),
@@ -9,8 +11,8 @@ promises as (
     select * from {{ ref('int_promises') }}
 ),
 
-payments as (
-    select * from {{ ref('stg_erp__payments') }}
+attributed_payments as (
+    select * from {{ ref('int_payments_attributed_to_calls') }}
 ),
 
 units as (
@@ -30,19 +32,14 @@ calls_to_date as (
     where calls.call_date <= run_date.run_as_of_date
 ),
 
--- the customer's payments (any allocation) dated from the call's day to 7 / 30 days after it
+-- the payments attributed to each call (each payment to one call only)
 collected_after_calls as (
     select
-        calls_to_date.call_id,
-        sum(payments.amount) filter (where payments.payment_date <= calls_to_date.call_date + 7) as collected_7d,
-        sum(payments.amount) as collected_30d
-    from calls_to_date
-    cross join run_date
-    inner join payments
-        on calls_to_date.customer_id = payments.customer_id
-        and payments.payment_date >= calls_to_date.call_date
-        and payments.payment_date <= least(calls_to_date.call_date + 30, run_date.run_as_of_date)
-    group by calls_to_date.call_id
+        call_id,
+        sum(amount) filter (where is_within_7d) as collected_7d,
+        sum(amount) as collected_30d
+    from attributed_payments
+    group by call_id
 ),
 
 activity as (
@@ -55,9 +52,12 @@ activity as (
         count(*) filter (where calls_to_date.is_right_party_contact) as right_party_contacts,
         count(*) filter (where calls_to_date.is_promise) as promises,
         coalesce(sum(calls_to_date.promised_amount) filter (where calls_to_date.is_promise), 0) as promised_amount,
-        count(*) filter (where promises.promise_status = 'kept') as promises_kept,
-        coalesce(sum(promises.promised_amount) filter (where promises.promise_status = 'kept'), 0) as kept_amount,
-        count(*) filter (where promises.promise_status in ('kept', 'partly_kept', 'broken')) as promises_matured,
+        count(*) filter (where promises.is_matured and promises.is_kept) as promises_kept,
+        coalesce(sum(promises.promised_amount) filter (where promises.is_matured and promises.is_kept), 0)
+            as kept_amount,
+        count(*) filter (where promises.is_matured) as promises_matured,
+        count(*) filter (where promises.promise_status = 'broken') as promises_broken,
+        count(*) filter (where promises.promise_status = 'pending') as promises_pending,
         coalesce(sum(collected_after_calls.collected_7d), 0) as collected_7d,
         coalesce(sum(collected_after_calls.collected_30d), 0) as collected_30d
     from calls_to_date
@@ -125,6 +125,9 @@ final as (
         activity.promises_kept,
         activity.kept_amount,
         activity.promises_matured,
+        activity.promises_broken,
+        activity.promises_pending,
+        {{ safe_divide('activity.promises_kept', 'activity.promises_matured') }} as promise_kept_rate,
         activity.collected_7d,
         activity.collected_30d,
         coalesce(uplift.treated_units, 0) as uplift_treated_units,
