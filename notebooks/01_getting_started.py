@@ -18,11 +18,14 @@
 # The pipeline publishes one DuckDB file: `raw` holds what was loaded from the extracts,
 # `marts` the KPIs defined in the contract (CONTRACT.md, sections 2 and 3). This notebook
 # opens it read-only, lists the marts, and plots the scoreboard KPIs and the aged balance.
+# KPI labels, units, targets, the headline tiles and the aging buckets come from the
+# catalogue marts (`kpi_catalogue`, `aging_buckets`), in the language chosen below.
 
 # %% tags=["parameters"]
 # None = the CREDIT_SCOREBOARD_WAREHOUSE variable, else warehouse/credit.duckdb
 warehouse_path = None
 months_shown = 24
+language = "en"  # labels of KPIs and buckets: "en" or "fr"
 
 # %%
 import json
@@ -30,9 +33,21 @@ import sys
 
 import plotly.express as px
 
-from credit_scoreboard.analysis import definition, list_marts, open_warehouse
+from credit_scoreboard.analysis import (
+    SEPARATORS,
+    aging_buckets,
+    bucket_chart_options,
+    definition,
+    display_labels,
+    headline_kpis,
+    kpi_catalogue,
+    list_marts,
+    open_warehouse,
+)
 
 con = open_warehouse(warehouse_path)
+catalogue = kpi_catalogue(con, language)
+labels = display_labels(con, language)  # column name -> label, for chart axes and legends
 
 # %% [markdown]
 # ## The marts
@@ -47,41 +62,66 @@ print(definition(con, "kpi_monthly", "dso_countback"))
 
 # %% [markdown]
 # ## The scoreboard
+# The headline KPIs (the dashboard's tiles, `is_headline` in the catalogue) at the run's
+# as-of date, formatted by unit, against their default target.
+
+# %%
+scoreboard = headline_kpis(con, language=language)
+as_of_date = scoreboard.attrs["as_of_date"]
+print(f"As of {as_of_date:%d %B %Y}")
+scoreboard[["label", "text", "target", "meets_target"]]
+
+# %% [markdown]
+# ## The trend
 # One row per as-of date: every month end, plus the run's as-of date (the last row).
 
 # %%
+trend_kpis = ["dso_simple", "dso_countback", "dmp_days", "overdue_rate"]
 kpis = con.execute(
-    """
-    select as_of_date, total_ar, overdue_ar, overdue_rate, dso_simple, dso_countback,
-        best_possible_dso, dmp_days, cei, promise_kept_rate
+    f"""
+    select as_of_date, {", ".join(f"{kpi}::double as {kpi}" for kpi in trend_kpis)}
     from marts.kpi_monthly
     order by as_of_date desc
     limit ?
     """,
     [months_shown],
 ).df().sort_values("as_of_date")
-latest = kpis.iloc[-1]
-print(f"As of {latest.as_of_date:%d %B %Y}: receivables {latest.total_ar:,.0f} EUR, "
-      f"{latest.overdue_rate:.1%} overdue, DSO {latest.dso_simple:.1f} days.")
-
-# %%
-px.line(
-    kpis.melt(id_vars="as_of_date", value_vars=["dso_simple", "dso_countback", "dmp_days"]),
+dso_kpis = ["dso_simple", "dso_countback", "dmp_days"]
+dso_chart = px.line(
+    kpis.melt(id_vars="as_of_date", value_vars=dso_kpis).assign(
+        variable=lambda frame: frame.variable.map(catalogue.label)
+    ),
     x="as_of_date", y="value", color="variable",
-    labels={"value": "days", "as_of_date": "as of", "variable": ""},
+    labels=labels | {"value": "", "variable": ""},
     title="DSO and DMP",
-)
+).update_layout(separators=SEPARATORS[language])
+dso_target = catalogue.target["dso_simple"]
+if dso_target == dso_target:  # a target is set (not NaN)
+    dso_chart.add_hline(y=dso_target, line_dash="dot",
+                        annotation_text=f"{catalogue.label['dso_simple']}: target")
+dso_chart
 
 # %%
-px.bar(
-    kpis, x="as_of_date", y="overdue_rate", title="Overdue rate (taux d'échu)",
-    labels={"overdue_rate": "overdue / total AR", "as_of_date": "as of"},
-).update_yaxes(tickformat=".0%")
+overdue_rate = catalogue.loc["overdue_rate"]
+overdue_chart = px.bar(
+    kpis, x="as_of_date", y="overdue_rate", title=overdue_rate.label,
+    labels=labels,
+).update_yaxes(tickformat=overdue_rate.tick_format).update_layout(
+    separators=SEPARATORS[language]
+)
+if overdue_rate.target == overdue_rate.target:
+    overdue_chart.add_hline(y=overdue_rate.target, line_dash="dot", annotation_text="target")
+overdue_chart
 
 # %% [markdown]
 # ## The aged balance trend
 # Open items by aging bucket at each as-of date; `unapplied` (cash and credit notes not yet
-# matched to an invoice) is negative, and the buckets add up to the total AR.
+# matched to an invoice) is negative, and the buckets add up to the total AR. The buckets'
+# bounds, labels, order and colours are the catalogue's (`marts.aging_buckets`).
+
+# %%
+buckets = aging_buckets(con, language)
+buckets
 
 # %%
 aged = con.execute(
@@ -98,24 +138,27 @@ aged = con.execute(
     """,
     [months_shown],
 ).df()
-bucket_order = ["unapplied", "not_due", "1-30", "31-60", "61-90", "91-120", ">120"]
+aged["bucket"] = aged.aging_bucket.map(buckets.label)
 px.bar(
-    aged, x="as_of_date", y="open_amount", color="aging_bucket",
-    category_orders={"aging_bucket": bucket_order},
-    labels={"open_amount": "EUR", "as_of_date": "as of", "aging_bucket": "bucket"},
-    title="Aged balance",
-)
+    aged, x="as_of_date", y="open_amount", color="bucket",
+    labels=labels | {"bucket": ""},
+    title="Aged balance", **bucket_chart_options(buckets),
+).update_layout(separators=SEPARATORS[language])
 
 # %%
 latest_buckets = aged[aged.as_of_date == aged.as_of_date.max()].set_index("aging_bucket")
-latest_buckets.open_amount.reindex(bucket_order).dropna().round(2)
+latest_buckets = latest_buckets.reindex(buckets.index).dropna(subset=["open_amount"])
+latest_buckets[["bucket", "open_amount"]].round(2)
 
 # %% tags=["key_figures"]
 # The figures the tests compare with the warehouse.
 key_figures = {
     "marts": sorted(marts.table_name),
-    "latest_as_of_date": str(latest.as_of_date.date()),
-    "latest_total_ar": round(float(latest.total_ar), 2),
+    "latest_as_of_date": str(as_of_date.date()),
+    "headline_kpis": {kpi: None if value != value else float(value)
+                      for kpi, value in scoreboard.value.items()},
+    "headline_labels": scoreboard.label.to_dict(),
+    "bucket_order": list(latest_buckets.index),
     "latest_aged_balance": round(float(latest_buckets.open_amount.sum()), 2),
     "kernel_prefix": sys.prefix,
 }

@@ -25,15 +25,24 @@
 warehouse_path = None
 # the bridge by group: segment, region, country, business_unit or collector_id
 dimension = "segment"
+language = "en"  # KPI labels: "en" or "fr"
 
 # %%
 import json
 
 import plotly.express as px
 
-from credit_scoreboard.analysis import definition, open_warehouse
+from credit_scoreboard.analysis import (
+    SEPARATORS,
+    definition,
+    display_labels,
+    kpi_catalogue,
+    open_warehouse,
+)
 
 con = open_warehouse(warehouse_path)
+catalogue = kpi_catalogue(con, language)  # labels, units and targets of the KPIs
+labels = display_labels(con, language)  # column name -> label, for chart axes and legends
 for column in ["dso_simple", "dso_countback", "best_possible_dso", "average_days_delinquent"]:
     print(f"{column}: {definition(con, 'kpi_monthly', column)}\n")
 
@@ -48,12 +57,17 @@ dso = con.execute(
     order by as_of_date
     """
 ).df()
-px.line(
-    dso.melt(id_vars="as_of_date", value_vars=["dso_simple", "dso_countback", "best_possible_dso"]),
+three_dsos = px.line(
+    dso.melt(id_vars="as_of_date", value_vars=["dso_simple", "dso_countback", "best_possible_dso"])
+    .assign(variable=lambda frame: frame.variable.map(catalogue.label)),
     x="as_of_date", y="value", color="variable",
-    labels={"value": "days", "as_of_date": "as of", "variable": ""},
+    labels=labels | {"value": "", "variable": ""},
     title="Three DSOs",
-)
+).update_layout(separators=SEPARATORS[language])
+if catalogue.target["dso_simple"] == catalogue.target["dso_simple"]:  # a target is set
+    three_dsos.add_hline(y=catalogue.target["dso_simple"], line_dash="dot",
+                         annotation_text=f"{catalogue.label['dso_simple']}: target")
+three_dsos
 
 # %% [markdown]
 # ## The three answers at the latest as-of date
@@ -71,11 +85,10 @@ latest = dso.iloc[-1]
 window_days = round(latest.dso_simple * latest.sales_window / latest.total_ar)
 print(f"As of {latest.as_of_date:%d %B %Y}: receivables {latest.total_ar:,.0f} EUR, "
       f"sales of the last {window_days} days {latest.sales_window:,.0f} EUR")
-print(f"  simple DSO        {latest.dso_simple:6.1f} days")
-print(f"  countback DSO     {latest.dso_countback:6.1f} days "
-      f"(walked back over {latest.countback_months} month(s))")
-print(f"  best possible DSO {latest.best_possible_dso:6.1f} days")
-print(f"  days delinquent   {latest.average_days_delinquent:6.1f} days")
+for kpi in ["dso_simple", "dso_countback", "best_possible_dso", "average_days_delinquent"]:
+    print(f"  {catalogue.label[kpi]:<32} {latest[kpi]:6.1f} days"
+          + (f" (walked back over {latest.countback_months} month(s))"
+             if kpi == "dso_countback" else ""))
 
 # %% [markdown]
 # ## Why simple and countback differ: growth and seasonality
@@ -105,7 +118,7 @@ px.scatter(
 # %%
 px.bar(
     dso, x="as_of_date", y="month_net_sales", title="Net sales per month (seasonality)",
-    labels={"month_net_sales": "EUR", "as_of_date": "month ending"},
+    labels=labels,
 )
 
 # %% [markdown]
@@ -133,11 +146,11 @@ px.bar(
     bridge.melt(
         id_vars="as_of_date",
         value_vars=["terms_effect", "undisputed_delinquency_effect", "disputed_delinquency_effect"],
-    ),
+    ).assign(variable=lambda frame: frame.variable.map(labels)),
     x="as_of_date", y="value", color="variable", barmode="relative",
-    labels={"value": "days of DSO change", "as_of_date": "as of", "variable": ""},
+    labels=labels | {"value": "days of DSO change", "variable": ""},
     title="DSO bridge: what moved DSO since the previous as-of date",
-)
+).update_layout(separators=SEPARATORS[language])
 
 # %%
 bridge.set_index("as_of_date").tail(3).round(1)

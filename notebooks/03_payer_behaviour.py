@@ -25,15 +25,17 @@
 warehouse_path = None
 # a customer paying on average more than this many days beyond terms is a "bad payer"
 bad_payer_days_beyond_terms = 30
+language = "en"  # KPI labels: "en" or "fr"
 
 # %%
 import json
 
 import plotly.express as px
 
-from credit_scoreboard.analysis import definition, open_warehouse
+from credit_scoreboard.analysis import SEPARATORS, definition, kpi_catalogue, open_warehouse
 
 con = open_warehouse(warehouse_path)
+catalogue = kpi_catalogue(con, language)
 as_of_date = con.execute("select max(as_of_date) from marts.kpi_monthly").fetchone()[0]
 print(f"Run as-of date: {as_of_date:%d %B %Y}")
 print(definition(con, "kpi_monthly", "avg_days_beyond_terms"))
@@ -67,31 +69,28 @@ px.box(
 )
 
 # %% [markdown]
-# The amount-weighted mean is the contract's `avg_days_beyond_terms`: recomputed here
-# from the invoices, it must equal the mart's figure for each segment. The median and the
-# 90th percentile show what the mean hides: most invoices are paid around the due date,
-# a tail pays months late.
+# The KPI, `avg_days_beyond_terms`, is the amount-weighted mean of these delays: it is the
+# mart's (`kpi_by_dimension`), not recomputed here. The median and the 90th percentile of
+# the invoices show what the mean hides: most invoices are paid around the due date, a
+# tail pays months late.
 
 # %%
-settled["weighted_days"] = settled.invoice_amount * settled.days_beyond_terms
-by_segment = settled.groupby("segment").agg(
+distribution = settled.groupby("segment").agg(
     invoices=("document_id", "count"),
     median_days=("days_beyond_terms", "median"),
     p90_days=("days_beyond_terms", lambda days: days.quantile(0.9)),
-    weighted_days=("weighted_days", "sum"),
-    amount=("invoice_amount", "sum"),
 )
-by_segment["weighted_mean_days"] = by_segment.weighted_days / by_segment.amount
+kpi_label = catalogue.label["avg_days_beyond_terms"]
 mart_by_segment = con.execute(
     """
-    select dimension_value as segment, avg_days_beyond_terms as mart_avg_days_beyond_terms
+    select dimension_value as segment, avg_days_beyond_terms::double as avg_days_beyond_terms
     from marts.kpi_by_dimension
     where dimension = 'segment' and as_of_date = ?
     """,
     [as_of_date],
 ).df().set_index("segment")
-by_segment = by_segment.drop(columns=["weighted_days", "amount"]).join(mart_by_segment)
-by_segment.round(1)
+by_segment = distribution.join(mart_by_segment, how="outer")
+by_segment.rename(columns={"avg_days_beyond_terms": kpi_label}).round(1)
 
 # %% [markdown]
 # ## Deteriorating customers
@@ -161,7 +160,7 @@ px.bar(
     labels={"earlier_risk_grade": "risk grade 3 months ago",
             "bad_payer_rate": "share of bad payers since"},
     title="Bad payers by their earlier risk grade (bar labels: customers)",
-).update_yaxes(tickformat=".0%")
+).update_yaxes(tickformat=".0%").update_layout(separators=SEPARATORS[language])
 
 # %% [markdown]
 # One number for the separation: the probability that a random bad payer had a worse
@@ -182,7 +181,8 @@ print(f"{bad_payers} bad and {good_payers} good payers; "
 # The figures the tests compare with the warehouse.
 key_figures = {
     "as_of_date": str(as_of_date),
-    "segment_weighted_days_beyond_terms": by_segment.weighted_mean_days.round(6).to_dict(),
+    "segment_avg_days_beyond_terms": by_segment.avg_days_beyond_terms.round(6).to_dict(),
+    "segment_settled_invoices": distribution.invoices.to_dict(),
     "deteriorating_customers": len(deteriorating),
     "bad_payer_rate_by_earlier_grade": by_grade.bad_payer_rate.round(6).to_dict(),
     "grade_auc": float(grade_auc),

@@ -26,6 +26,7 @@ warehouse_path = None
 bootstrap_samples = 2000
 confidence = 0.90
 seed = 7
+language = "en"  # KPI labels: "en" or "fr"
 
 # %%
 import json
@@ -34,9 +35,10 @@ import numpy as np
 import pandas as pd
 import plotly.express as px
 
-from credit_scoreboard.analysis import definition, open_warehouse
+from credit_scoreboard.analysis import SEPARATORS, definition, kpi_catalogue, open_warehouse
 
 con = open_warehouse(warehouse_path)
+catalogue = kpi_catalogue(con, language)
 
 # %% [markdown]
 # ## The call funnel
@@ -63,33 +65,38 @@ px.funnel(
     x=funnel.values, y=funnel.index.str.replace("_", " "), title="Call funnel, all stages"
 )
 
+# %% [markdown]
+# The same ratios as the KPIs of these names (CONTRACT.md section 3), here by stage over
+# the whole log: the marts publish them by as-of date and dimension, not by stage.
+
 # %%
 rates = pd.DataFrame({
     "right_party_contact_rate": funnel_by_stage.right_party_contacts / funnel_by_stage.calls,
     "promise_rate": funnel_by_stage.promises / funnel_by_stage.right_party_contacts,
     "promise_kept_rate": funnel_by_stage.promises_kept / funnel_by_stage.promises_matured,
 })
-funnel_by_stage.join(rates.round(3))
+funnel_by_stage.join(rates.round(3).rename(columns=catalogue.label))
 
 # %% [markdown]
 # ## Promise reliability by collector and stage
-# Matured promises only (`marts.promises`): kept, partly kept or broken; superseded and
-# pending ones are left out. Each cell shows the kept rate and, in brackets, the number of
-# promises: with a handful of promises a rate says little.
+# The mart's matured and kept promises (`marts.reminder_effectiveness`, the contract's
+# kept / matured, summed over months and channels). Each cell shows the kept rate and, in
+# brackets, the number of matured promises: with a handful of promises a rate says little.
 
 # %%
 reliability = con.execute(
     """
     select collector_id, stage,
-        count(*) as matured_promises,
-        count(*) filter (where is_kept) as kept_promises
-    from marts.promises
-    where promise_status in ('kept', 'partly_kept', 'broken')
+        sum(promises_matured)::bigint as matured_promises,
+        sum(promises_kept)::bigint as kept_promises
+    from marts.reminder_effectiveness
     group by all
+    having sum(promises_matured) > 0
     order by collector_id, stage
     """
 ).df()
 reliability["kept_rate"] = reliability.kept_promises / reliability.matured_promises
+kept_rate_label = catalogue.label["promise_kept_rate"]
 heatmap = reliability.pivot(index="collector_id", columns="stage", values="kept_rate")
 counts = reliability.pivot(index="collector_id", columns="stage", values="matured_promises")
 labels = heatmap.map(lambda rate: "" if pd.isna(rate) else f"{rate:.0%}") + counts.map(
@@ -97,7 +104,7 @@ labels = heatmap.map(lambda rate: "" if pd.isna(rate) else f"{rate:.0%}") + coun
 )
 px.imshow(
     heatmap, text_auto=False, zmin=0, zmax=1, color_continuous_scale="RdYlGn",
-    labels={"color": "kept rate"}, title="Promise kept rate by collector and stage",
+    labels={"color": kept_rate_label}, title=f"{kept_rate_label} by collector and stage",
 ).update_traces(text=labels.values, texttemplate="%{text}")
 
 # %% [markdown]
@@ -124,7 +131,7 @@ px.bar(
     uplift[uplift.period == "month"], x="as_of_date", y="uplift", hover_data=["treated_units"],
     labels={"uplift": "uplift (share of overdue collected)", "as_of_date": "month end"},
     title="Uplift per month end: noisy, hence the interval below",
-).update_yaxes(tickformat=".0%")
+).update_yaxes(tickformat=".0%").update_layout(separators=SEPARATORS[language])
 
 # %% [markdown]
 # ### How sure are we? A bootstrap interval
@@ -187,7 +194,9 @@ px.histogram(
     title=f"Bootstrap distribution of the uplift ({confidence:.0%} interval dashed)",
 ).add_vline(x=interval_low, line_dash="dash").add_vline(
     x=interval_high, line_dash="dash"
-).add_vline(x=uplift_recomputed).update_xaxes(tickformat=".0%")
+).add_vline(x=uplift_recomputed).update_xaxes(tickformat=".0%").update_layout(
+    separators=SEPARATORS[language]
+)
 
 # %% [markdown]
 # Read it as: if the interval is clear of zero, the calls bring cash forward beyond what

@@ -5,6 +5,7 @@ figures each one prints (its cell tagged `key_figures`) agree with the marts."""
 from __future__ import annotations
 
 import json
+import math
 import sys
 from pathlib import Path
 
@@ -13,7 +14,17 @@ import jupytext
 import papermill
 import pytest
 
-from credit_scoreboard.analysis import definition, list_marts, open_warehouse
+from credit_scoreboard.analysis import (
+    aging_buckets,
+    bucket_chart_options,
+    definition,
+    display_labels,
+    format_value,
+    headline_kpis,
+    kpi_catalogue,
+    list_marts,
+    open_warehouse,
+)
 
 NOTEBOOKS_DIR = Path(__file__).resolve().parents[1] / "notebooks"
 NOTEBOOKS = sorted(path.stem for path in NOTEBOOKS_DIR.glob("[0-9][0-9]_*.py"))
@@ -21,24 +32,25 @@ NOTEBOOKS = sorted(path.stem for path in NOTEBOOKS_DIR.glob("[0-9][0-9]_*.py"))
 
 @pytest.fixture(scope="module")
 def run_notebook(published_warehouse, tmp_path_factory):
-    """Executes a notebook once (first test that asks) and returns its key figures."""
-    executed: dict[str, dict] = {}
+    """Executes a notebook once per language (first test that asks) and returns its key
+    figures."""
+    executed: dict[tuple[str, str], dict] = {}
     out_dir = tmp_path_factory.mktemp("notebooks")
 
-    def run(name: str) -> dict:
-        if name not in executed:
+    def run(name: str, language: str = "en") -> dict:
+        if (name, language) not in executed:
             notebook = out_dir / f"{name}.ipynb"
             jupytext.write(jupytext.read(NOTEBOOKS_DIR / f"{name}.py"), notebook)
             result = papermill.execute_notebook(
                 str(notebook),
-                str(out_dir / f"{name}.executed.ipynb"),
-                parameters={"warehouse_path": str(published_warehouse)},
+                str(out_dir / f"{name}.{language}.executed.ipynb"),
+                parameters={"warehouse_path": str(published_warehouse), "language": language},
                 kernel_name="python3",
                 cwd=str(NOTEBOOKS_DIR),
                 progress_bar=False,
             )
-            executed[name] = key_figures(result, name)
-        return executed[name]
+            executed[name, language] = key_figures(result, name)
+        return executed[name, language]
 
     return run
 
@@ -110,9 +122,100 @@ def test_getting_started_reads_the_published_marts_in_the_venv_kernel(run_notebo
         " order by as_of_date desc limit 1"
     ).fetchone()
     assert figures["latest_as_of_date"] == str(latest)
-    assert figures["latest_total_ar"] == pytest.approx(total_ar, abs=0.01)
-    # the aged-balance buckets the notebook plots add up to the total AR (contract invariant)
+    # the scoreboard is the catalogue's headline KPIs, in tile order, with the mart's values
+    headline = warehouse.execute(
+        "select kpi, label_en from marts.kpi_catalogue where is_headline order by tile_order"
+    ).fetchall()
+    assert list(figures["headline_kpis"]) == [kpi for kpi, _ in headline]
+    assert figures["headline_labels"] == dict(headline)
+    values = warehouse.execute(
+        "select " + ", ".join(f"{kpi}::double" for kpi, _ in headline)
+        + " from marts.kpi_monthly order by as_of_date desc limit 1"
+    ).fetchone()
+    assert list(figures["headline_kpis"].values()) == pytest.approx(list(values), nan_ok=True)
+    # the buckets in the catalogue's order; they add up to the total AR (contract invariant)
+    order = [row[0] for row in warehouse.execute(
+        "select bucket from marts.aging_buckets order by sort_order").fetchall()]
+    assert figures["bucket_order"] == [bucket for bucket in order
+                                       if bucket in figures["bucket_order"]]
     assert figures["latest_aged_balance"] == pytest.approx(total_ar, abs=0.01)
+
+
+def test_getting_started_speaks_french(run_notebook, warehouse):
+    figures = run_notebook("01_getting_started", "fr")
+    assert figures["headline_labels"] == dict(warehouse.execute(
+        "select kpi, label_fr from marts.kpi_catalogue where is_headline order by tile_order"
+    ).fetchall())
+    assert figures["headline_kpis"] == run_notebook("01_getting_started")["headline_kpis"]
+
+
+def test_catalogue_helpers_read_the_catalogue_marts(warehouse):
+    english, french = kpi_catalogue(warehouse), kpi_catalogue(warehouse, "fr")
+    rows = warehouse.execute(
+        "select kpi, label_en, label_fr, unit, target::double from marts.kpi_catalogue"
+    ).fetchall()
+    assert sorted(english.index) == sorted(kpi for kpi, *_ in rows)
+    for kpi, label_en, label_fr, unit, target in rows:
+        assert (english.label[kpi], french.label[kpi], english.unit[kpi]) == (
+            label_en, label_fr, unit)
+        if target is None:
+            assert math.isnan(english.target[kpi])
+        else:
+            assert english.target[kpi] == pytest.approx(target)
+    assert english.tick_format[english.unit == "rate"].str.endswith("%").all()
+
+    buckets = aging_buckets(warehouse, "fr")
+    assert list(buckets.index) == [row[0] for row in warehouse.execute(
+        "select bucket from marts.aging_buckets order by sort_order").fetchall()]
+    options = bucket_chart_options(buckets)
+    assert options["category_orders"] == {"bucket": list(buckets.label)}
+    assert list(options["color_discrete_map"].values()) == list(buckets.colour)
+    # every bucket the aged balance uses is in the catalogue
+    assert set(row[0] for row in warehouse.execute(
+        "select distinct aging_bucket from marts.aged_balance").fetchall()) <= set(buckets.index)
+
+    # chart labels: every column's label (marts.column_labels), the KPIs' from the catalogue
+    labels = display_labels(warehouse, "fr")
+    for column, label in warehouse.execute(
+            "select column_name, label_fr from marts.column_labels").fetchall():
+        assert labels[column] == french.label.get(column, label)
+    assert {kpi: labels[kpi] for kpi in french.index} == french.label.to_dict()
+
+    with pytest.raises(ValueError, match="language 'de'"):
+        kpi_catalogue(warehouse, "de")
+
+
+def test_headline_kpis_are_the_marts_values_at_a_date(warehouse):
+    as_of = warehouse.execute(
+        "select as_of_date from marts.kpi_monthly order by as_of_date limit 1 offset 12"
+    ).fetchone()[0]
+    tiles = headline_kpis(warehouse, as_of, "fr")
+    assert tiles.attrs["as_of_date"].date() == as_of
+    assert list(tiles.index) == [row[0] for row in warehouse.execute(
+        "select kpi from marts.kpi_catalogue where is_headline order by tile_order").fetchall()]
+    kpi = tiles.index[0]
+    value = warehouse.execute(f"select {kpi}::double from marts.kpi_monthly where as_of_date = ?",
+                              [as_of]).fetchone()[0]
+    assert tiles.value[kpi] == pytest.approx(value)
+    assert tiles.text[kpi] == format_value(value, tiles.unit[kpi], tiles.decimals[kpi], "fr")
+    for row in tiles.itertuples():
+        if row.meets_target is not None:
+            assert row.meets_target == (row.value >= row.target if row.higher_is_better
+                                        else row.value <= row.target)
+
+
+@pytest.mark.parametrize(("value", "unit", "decimals", "language", "text"), [
+    (28451975.4, "amount", 0, "en", "EUR 28,451,975"),
+    (28451975.4, "amount", 0, "fr", "28\u00a0451\u00a0975\u00a0\u20ac"),
+    (0.256, "rate", 1, "en", "25.6%"),
+    (0.256, "rate", 1, "fr", "25,6\u00a0%"),
+    (45.24, "days", 1, "fr", "45,2 jours"),
+    (1234, "count", 0, "en", "1,234"),
+    (None, "days", 1, "en", "\u2014"),
+    (float("nan"), "rate", 1, "fr", "\u2014"),
+])
+def test_format_value_by_unit_and_language(value, unit, decimals, language, text):
+    assert format_value(value, unit, decimals, language) == text
 
 
 def test_dso_notebook_shows_the_marts_dsos_and_a_bridge_that_adds_up(run_notebook, warehouse):
@@ -140,15 +243,15 @@ def test_payer_notebook_matches_the_marts_and_finds_the_grade_predictive(
     figures = run_notebook("03_payer_behaviour")
     mart_by_segment = dict(
         warehouse.execute(
-            "select dimension_value, avg_days_beyond_terms from marts.kpi_by_dimension"
+            "select dimension_value, avg_days_beyond_terms::double from marts.kpi_by_dimension"
             " where dimension = 'segment'"
             " and as_of_date = (select max(as_of_date) from marts.kpi_monthly)"
         ).fetchall()
     )
-    # recomputed from the invoices in the notebook, equal to the dbt KPI per segment
-    assert figures["segment_weighted_days_beyond_terms"] == pytest.approx(
-        mart_by_segment, abs=1e-5
-    )
+    # the KPI is the mart's (read, not recomputed), beside the invoices' distribution
+    assert figures["segment_avg_days_beyond_terms"] == pytest.approx(mart_by_segment, abs=1e-5)
+    assert set(figures["segment_settled_invoices"]) <= set(mart_by_segment)
+    assert min(figures["segment_settled_invoices"].values()) > 0
     assert figures["deteriorating_customers"] == scalar(
         warehouse,
         "select count(*) from marts.customer_profile where is_grade_worsening or is_paying_later",
@@ -162,13 +265,12 @@ def test_payer_notebook_matches_the_marts_and_finds_the_grade_predictive(
 def test_reminder_notebook_funnel_and_uplift_interval(run_notebook, warehouse):
     figures = run_notebook("04_reminder_effectiveness")
     assert figures["funnel"]["calls"] == scalar(warehouse, "select count(*) from raw.calls")
+    # kept and matured promises are the mart's counts (the contract's kept / matured)
     assert figures["funnel"]["promises_kept"] == figures["kept_promises"] == scalar(
-        warehouse, "select count(*) from marts.promises where is_kept"
+        warehouse, "select sum(promises_kept) from marts.reminder_effectiveness"
     )
-    assert figures["matured_promises"] == scalar(
-        warehouse,
-        "select count(*) from marts.promises"
-        " where promise_status in ('kept', 'partly_kept', 'broken')",
+    assert figures["funnel"]["promises_matured"] == figures["matured_promises"] == scalar(
+        warehouse, "select sum(promises_matured) from marts.reminder_effectiveness"
     )
     mart_uplift = scalar(warehouse, "select uplift from marts.call_uplift where period = 'overall'")
     assert figures["uplift_mart"] == pytest.approx(mart_uplift)

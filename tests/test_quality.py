@@ -11,7 +11,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from credit_scoreboard import quality, settings
+from credit_scoreboard import catalogue, quality, settings
 from credit_scoreboard.contract import MARTS_COLUMNS
 from credit_scoreboard.ingest import load_landing
 from tests.test_ingest_corpus import BASE, PAYMENT_HEADER, write_landing
@@ -132,13 +132,23 @@ def test_after_a_build_row_rules_read_the_new_rows_and_reference_rules_every_row
     assert since_build[("payments", "row_count")] == ("pass", "3")
 
 
-def marts(con, kpi_rows: list[tuple], aged_rows: list[tuple]) -> None:
-    """Small marts tables with the contract's column names (only the checked ones
-    filled, the others NULL)."""
+def catalogue_marts(con) -> None:
+    """marts.kpi_catalogue and marts.aging_buckets as dbt seeds them: from the seed files."""
     con.execute("create schema if not exists marts")
+    for name in ("kpi_catalogue", "aging_buckets"):
+        path = str(catalogue.seeds_dir() / f"{name}.csv").replace("'", "''")
+        con.execute(f"create or replace table marts.{name} as "
+                    f"select * from read_csv('{path}', header = true)")
+
+
+def marts(con, kpi_rows: list[tuple], aged_rows: list[tuple]) -> None:
+    """Small marts tables with the contract's column names and every KPI of the catalogue
+    (only the checked ones filled, the others NULL), and the catalogue seeds."""
+    catalogue_marts(con)
+    kpi_names = list(MARTS_COLUMNS["kpi_monthly"])
+    kpi_names += [kpi for kpi in catalogue.kpis() if kpi not in kpi_names]
     kpi_columns = ", ".join(
-        f"{column} {'DATE' if column == 'as_of_date' else 'DOUBLE'}"
-        for column in MARTS_COLUMNS["kpi_monthly"])
+        f"{column} {'DATE' if column == 'as_of_date' else 'DOUBLE'}" for column in kpi_names)
     con.execute(f"create or replace table marts.kpi_monthly ({kpi_columns})")
     con.executemany(
         "insert into marts.kpi_monthly (as_of_date, total_ar, not_due_ar, overdue_ar, "
@@ -148,44 +158,105 @@ def marts(con, kpi_rows: list[tuple], aged_rows: list[tuple]) -> None:
         for column in MARTS_COLUMNS["aged_balance"])
     con.execute(f"create or replace table marts.aged_balance ({aged_columns})")
     con.executemany(
-        "insert into marts.aged_balance (as_of_date, customer_id, document_id, aging_bucket, "
-        "open_amount) values (?, ?, ?, ?, ?)", aged_rows)
+        "insert into marts.aged_balance (as_of_date, customer_id, document_id, days_past_due, "
+        "aging_bucket, open_amount) values (?, ?, ?, ?, ?, ?)", aged_rows)
 
 
+# The buckets of the test rows follow the seed: a boundary moved there moves them too.
+UNAPPLIED = next(bucket.bucket for bucket in catalogue.aging_buckets() if not bucket.is_bounded)
 JAN, FEB = dt.date(2024, 1, 31), dt.date(2024, 2, 29)
-# 31 Jan: I1 not due 600, I2 1-30 days 300, C2 unapplied cash -100: total 800,
+# 31 Jan: I1 not due 600, I2 19 days past due 300, C2 unapplied cash -100: total 800,
 #   overdue 300, not due 800 - 300 = 500, rate 300 / 800 = 0.375.
-# 29 Feb: I2 31-60 days 300: total 300 = overdue, rate 1.0.
+# 29 Feb: I2 48 days past due 300: total 300 = overdue, rate 1.0.
 GOOD_KPIS = [(JAN, 800.0, 500.0, 300.0, 0.375, 40.0), (FEB, 300.0, 0.0, 300.0, 1.0, 35.0)]
-GOOD_AGED = [(JAN, "C1", "I1", "not_due", 600.0), (JAN, "C1", "I2", "1-30", 300.0),
-             (JAN, "C2", None, "unapplied", -100.0), (FEB, "C1", "I2", "31-60", 300.0)]
+GOOD_AGED = [(JAN, "C1", "I1", -10, catalogue.bucket_of(-10), 600.0),
+             (JAN, "C1", "I2", 19, catalogue.bucket_of(19), 300.0),
+             (JAN, "C2", None, None, UNAPPLIED, -100.0),
+             (FEB, "C1", "I2", 48, catalogue.bucket_of(48), 300.0)]
 
 
 def test_marts_suite_passes_on_consistent_marts() -> None:
+    """The seeds as committed pass the catalogue checks; the marts pass theirs."""
     con = duckdb.connect()
     marts(con, GOOD_KPIS, GOOD_AGED)
     results = quality.validate_marts(con, CHECKED_AT)
     assert [result for result in results if result.status != "pass"] == []
     by_check = statuses(results)
-    assert by_check[("kpi_monthly", "max_overdue_rate")] == ("pass", "1")
+    assert by_check[("kpi_monthly", "max_rate_kpi")] == ("pass", "1")
     assert by_check[("aged_balance", "row_count")] == ("pass", "4")
+    assert by_check[("aging_buckets", "row_count")] == (
+        "pass", str(len(catalogue.aging_buckets())))
+    assert by_check[("kpi_catalogue", "kpis_not_in_marts")] == ("pass", "0")
+    assert {result.entity for result in results} == {
+        "kpi_catalogue", "aging_buckets", "kpi_monthly", "aged_balance"}
+    # every rate KPI of the catalogue that is a kpi_monthly column is range-checked
+    assert quality.catalogue_rate_kpis(con) == sorted(
+        kpi.kpi for kpi in catalogue.kpis().values() if kpi.unit == "rate")
+    quality.record_results(con, results, CHECKED_AT)
+    assert dict(con.execute("select distinct entity, suite from marts.data_quality").fetchall()) \
+        == {entity: f"marts_{entity}" for entity in
+            ("kpi_catalogue", "aging_buckets", "kpi_monthly", "aged_balance")}
 
 
 def test_marts_suite_catches_broken_invariants() -> None:
     con = duckdb.connect()
     kpis = [GOOD_KPIS[0], (FEB, 300.02, 0.0, 300.0, 1.2, -3.0), (FEB, 1, 0, 1, 1, 1)]
-    aged = GOOD_AGED[:3] + [(FEB, "C1", "I2", "current", 300.0)]
+    aged = GOOD_AGED[:3] + [(FEB, "C1", "I2", 48, "current", 300.0),
+                            # 48 days past due filed in the bucket of 19 days
+                            (FEB, "C1", "I3", 48, catalogue.bucket_of(19), 0.0)]
     marts(con, kpis, aged)
+    con.execute("update marts.kpi_monthly set promise_kept_rate = -0.5 where total_ar = 1")
     by_check = statuses(quality.validate_marts(con, CHECKED_AT))
     assert {key: value for key, value in by_check.items() if value[0] != "pass"} == {
         ("kpi_monthly", "duplicate_as_of_dates"): ("fail", "1"),
         # |300.02 - 0 - 300| = 0.02 > 0.01
         ("kpi_monthly", "max_ar_split_gap"): ("fail", "0.0200"),
-        ("kpi_monthly", "max_overdue_rate"): ("warn", "1.2000"),
+        # overdue_rate 1.2 and promise_kept_rate -0.5: rates of the catalogue out of [0, 1]
+        ("kpi_monthly", "max_rate_kpi"): ("warn", "1.2000"),
+        ("kpi_monthly", "min_rate_kpi"): ("warn", "-0.5000"),
         ("kpi_monthly", "min_dso_simple"): ("warn", "-3"),
         ("aged_balance", "aging_buckets_not_accepted"): ("fail", "1"),
+        ("aged_balance", "days_past_due_outside_bucket"): ("fail", "1"),
         # 29 Feb: buckets 300 against total_ar 300.02 (0.02) and 1 (299): max 299
         ("aged_balance", "max_buckets_vs_total_ar_gap"): ("fail", "299"),
+    }
+
+
+def test_catalogue_checks_catch_a_broken_seed() -> None:
+    """What the readers of the catalogue rely on: one row per KPI and bucket, labels in
+    both languages, known units, a distinct place per tile, rates as fractions, bucket
+    bounds without gap or overlap (and the items filed by those bounds)."""
+    con = duckdb.connect()
+    marts(con, GOOD_KPIS, GOOD_AGED)
+    first, second = [kpi for kpi in catalogue.kpis().values() if kpi.is_headline][:2]
+    rate = next(kpi.kpi for kpi in catalogue.kpis().values()
+                if kpi.unit == "rate" and kpi.kpi != first.kpi)
+    other = next(kpi for kpi in catalogue.kpis() if kpi not in (first.kpi, second.kpi, rate))
+    con.execute("insert into marts.kpi_catalogue select * from marts.kpi_catalogue "
+                "where kpi = ?", [first.kpi])  # a duplicate (and a tile twice)
+    con.execute("update marts.kpi_catalogue set tile_order = ? where kpi = ?",
+                [first.tile_order, second.kpi])  # two tiles in one place
+    con.execute("update marts.kpi_catalogue set label_fr = '' where kpi = ?", [second.kpi])
+    con.execute("update marts.kpi_catalogue set unit = 'percent' where kpi = ?", [other])
+    con.execute("update marts.kpi_catalogue set target = 25 where kpi = ?", [rate])
+    con.execute("insert into marts.kpi_catalogue (kpi, label_en, label_fr, unit, decimals, "
+                "higher_is_better, is_headline) values ('no_such_kpi', 'No such KPI', "
+                "'Aucun', 'count', 0, true, false)")
+    # the third bounded bucket starts one day early: it overlaps the second
+    bounded = [bucket for bucket in catalogue.aging_buckets() if bucket.is_bounded]
+    con.execute("update marts.aging_buckets set min_days_past_due = min_days_past_due - 1, "
+                "colour = null where bucket = ?", [bounded[2].bucket])
+    by_check = statuses(quality.validate_marts(con, CHECKED_AT))
+    assert {key: value for key, value in by_check.items() if value[0] != "pass"} == {
+        ("kpi_catalogue", "duplicate_kpis"): ("fail", "1"),
+        ("kpi_catalogue", "missing_labels"): ("fail", "1"),
+        ("kpi_catalogue", "units_not_accepted"): ("fail", "1"),
+        ("kpi_catalogue", "kpis_not_in_marts"): ("fail", "1"),
+        # the duplicate and the moved tile: 2 tiles more than places
+        ("kpi_catalogue", "headline_tile_orders_not_distinct"): ("fail", "2"),
+        ("kpi_catalogue", "rate_targets_not_fractions"): ("warn", "1"),
+        ("aging_buckets", "missing_labels_or_colours"): ("fail", "1"),
+        ("aging_buckets", "bucket_bounds_gaps_or_overlaps"): ("fail", "1"),
     }
 
 
@@ -193,6 +264,8 @@ def test_missing_marts_fail_cleanly() -> None:
     results = quality.validate_marts(duckdb.connect(), CHECKED_AT)
     with pytest.raises(quality.QualityError, match="kpi_monthly.table_exists=missing"):
         quality.raise_on_critical(results)
+    assert {result.entity for result in results} == {
+        "kpi_catalogue", "aging_buckets", "kpi_monthly", "aged_balance"}
 
 
 def test_only_the_latest_runs_are_kept(expectations_dir, monkeypatch) -> None:

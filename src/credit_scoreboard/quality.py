@@ -7,6 +7,12 @@ one suite per raw entity, one for the marts. Each check is one GX expectation on
 aggregate column, with GX's severity `critical` or `warning`: a failed critical check
 blocks publishing (`raise_on_critical`), a failed warning-level one is reported as 'warn'.
 
+The marts checks read the build's catalogue seeds, never a copy of them: the aging buckets
+of `marts.aged_balance` must be those of `marts.aging_buckets` (codes and day bounds), and
+the KPIs `marts.kpi_catalogue` gives the unit `rate` must hold fractions (0.256 = 25.6 %).
+The catalogues are checked too (one row per KPI or bucket, labels in both languages, known
+units, tile order, bucket bounds without gap or overlap).
+
 Suites are built in code (`raw_suite`, `marts_suite`); the GX file context lives in
 `settings.EXPECTATIONS_DIR` (suites, validation definitions and the config are
 committed; validation results and data docs go to `uncommitted/`). Every run appends
@@ -18,18 +24,14 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import shutil
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 import duckdb
 
 from credit_scoreboard import settings
-from credit_scoreboard.contract import (
-    AGING_BUCKETS,
-    ENTITIES,
-    MARTS_COLUMNS,
-    PROMISE_OUTCOMES,
-)
+from credit_scoreboard.contract import ENTITIES, PROMISE_OUTCOMES
 
 DATA_SOURCE = "credit_scoreboard"
 KEEP_RUNS = 30  # validation results (and their data docs pages) kept per suite
@@ -160,20 +162,95 @@ ENTITY_CHECKS: dict[str, list[Check]] = {
 }
 
 
-def marts_checks() -> dict[str, list[Check]]:
-    """Batch-level business ranges on the marts, by mart (the frame's FROM clause)."""
+# The units a KPI of the catalogue can have: what every reader knows how to format.
+KPI_UNITS = ("amount", "rate", "days", "index", "count")
+# The marts whose columns the catalogue's KPIs name (ISSUE14 design: kpi_catalogue).
+KPI_MARTS = ("kpi_monthly", "kpi_by_dimension", "late_payment_penalties")
+
+
+def _blank(column: str) -> str:
+    return f"coalesce(trim({column}), '') = ''"
+
+
+def _extreme(function: str, columns: Sequence[str]) -> str:
+    """The least / greatest value of several columns over the table (0 without columns)."""
+    if not columns:
+        return "0"
+    per_column = ", ".join(f"{function}({column})" for column in columns)
+    return f"coalesce({'least' if function == 'min' else 'greatest'}({per_column}), 0)"
+
+
+# Bounded buckets, ordered by their lower bound, must tile the days past due: the first one
+# open below, each starting the day after the previous one ends, the last one open above.
+_BUCKET_BOUND_PROBLEMS = """(select count(*) filter (where problem) from (
+    select
+        (place = 1 and low is not null)
+        or (place > 1 and low is distinct from (lag(high) over (order by place)) + 1)
+        or (place = buckets and high is not null)
+        or low > high as problem
+    from (
+        select min_days_past_due as low, max_days_past_due as high,
+            row_number() over (order by min_days_past_due nulls first) as place,
+            count(*) over () as buckets
+        from marts.aging_buckets
+        where min_days_past_due is not null or max_days_past_due is not null
+    )
+))"""
+
+
+def marts_checks(rate_kpis: Sequence[str] = ()) -> dict[str, list[Check]]:
+    """Batch-level business ranges on the marts, by mart (the frame's FROM clause).
+
+    `rate_kpis`: the columns of kpi_monthly that marts.kpi_catalogue gives the unit `rate`
+    (`catalogue_rate_kpis` reads them from the build); the suites do not depend on them."""
     return {
+        # The catalogues first: the other checks read them.
+        "kpi_catalogue": [
+            Check("row_count", "count(*)", min_value=1),
+            _zero("duplicate_kpis", "count(*) - count(distinct kpi)"),
+            _zero("missing_labels", f"count(*) filter (where {_blank('label_en')} "
+                                    f"or {_blank('label_fr')})"),
+            _zero("units_not_accepted",
+                  f"count(*) filter (where unit is null or unit not in {_in_list(KPI_UNITS)})"),
+            # every KPI is a column of a KPI mart: a reader looks its values up there
+            _zero("kpis_not_in_marts",
+                  f"""count(*) filter (where kpi not in (
+                        select column_name from duckdb_columns()
+                        where database_name = current_database() and schema_name = 'marts'
+                            and table_name in {_in_list(KPI_MARTS)}))"""),
+            Check("headline_kpis", "count(*) filter (where is_headline)", min_value=1,
+                  critical=False),
+            # one tile per place: headline tile orders set and distinct
+            _zero("headline_tile_orders_not_distinct",
+                  "count(*) filter (where is_headline)"
+                  " - count(distinct tile_order) filter (where is_headline)"),
+            # rates are fractions (0.256 = 25.6 %), their targets too
+            _zero("rate_targets_not_fractions",
+                  "count(*) filter (where unit = 'rate' and target not between 0 and 1)",
+                  critical=False),
+            _zero("decimals_out_of_range",
+                  "count(*) filter (where decimals is null or decimals not between 0 and 6)",
+                  critical=False),
+        ],
+        "aging_buckets": [
+            Check("row_count", "count(*)", min_value=1),
+            _zero("duplicate_buckets", "count(*) - count(distinct bucket)"),
+            _zero("sort_orders_not_distinct", "count(*) - count(distinct sort_order)"),
+            _zero("missing_labels_or_colours",
+                  f"count(*) filter (where {_blank('label_en')} or {_blank('label_fr')} "
+                  f"or {_blank('colour')})"),
+            _zero("bucket_bounds_gaps_or_overlaps", _BUCKET_BOUND_PROBLEMS),
+        ],
         "kpi_monthly": [
             Check("row_count", "count(*)", min_value=1),
             _zero("duplicate_as_of_dates", "count(*) - count(distinct as_of_date)"),
             # total_ar = not_due_ar + overdue_ar, within a cent
             Check("max_ar_split_gap",
                   "coalesce(max(abs(total_ar - not_due_ar - overdue_ar)), 0)", max_value=0.01),
-            # Unapplied cash can push overdue above the net balance: a warning, not a stop.
-            Check("min_overdue_rate", "coalesce(min(overdue_rate), 0)", min_value=0,
-                  critical=False),
-            Check("max_overdue_rate", "coalesce(max(overdue_rate), 0)", max_value=1,
-                  critical=False),
+            # Every rate KPI of the catalogue is a fraction. Unapplied cash can push the
+            # overdue rate above 1: a warning, not a stop.
+            Check("min_rate_kpi", _extreme("min", rate_kpis), min_value=0, critical=False),
+            Check("max_rate_kpi", _extreme("max", rate_kpis), max_value=1, critical=False),
             Check("min_dso_simple", "coalesce(min(dso_simple), 0)", min_value=0, critical=False),
             Check("min_dso_countback", "coalesce(min(dso_countback), 0)", min_value=0,
                   critical=False),
@@ -183,7 +260,18 @@ def marts_checks() -> dict[str, list[Check]]:
         "aged_balance": [
             Check("row_count", "count(*)", min_value=1),
             _zero("aging_buckets_not_accepted",
-                  f"count(*) filter (where aging_bucket not in {_in_list(AGING_BUCKETS)})"),
+                  "count(*) filter (where aging_bucket is null or aging_bucket not in ("
+                  "select bucket from marts.aging_buckets where bucket is not null))"),
+            # an item's days past due lie within its bucket's bounds (the catalogue's)
+            _zero("days_past_due_outside_bucket",
+                  """(select count(*)
+                      from marts.aged_balance aged
+                      inner join marts.aging_buckets buckets on aged.aging_bucket = buckets.bucket
+                      where aged.days_past_due < buckets.min_days_past_due
+                          or aged.days_past_due > buckets.max_days_past_due
+                          or (aged.days_past_due is null
+                              and coalesce(buckets.min_days_past_due,
+                                           buckets.max_days_past_due) is not null))"""),
             # The buckets of a date sum to that date's total_ar (CONTRACT.md section 3).
             Check("max_buckets_vs_total_ar_gap",
                   """(select coalesce(max(abs(coalesce(buckets.amount, 0) - kpi.total_ar)), 0)
@@ -194,6 +282,22 @@ def marts_checks() -> dict[str, list[Check]]:
                   max_value=0.01),
         ],
     }
+
+
+def catalogue_rate_kpis(con: duckdb.DuckDBPyConnection) -> list[str]:
+    """The columns of marts.kpi_monthly whose unit is `rate` in marts.kpi_catalogue."""
+    return [row[0] for row in con.execute(
+        """
+        select catalogue.kpi
+        from marts.kpi_catalogue as catalogue
+        inner join duckdb_columns() as columns
+            on columns.column_name = catalogue.kpi
+            and columns.database_name = current_database()
+            and columns.schema_name = 'marts' and columns.table_name = 'kpi_monthly'
+        where catalogue.unit = 'rate'
+        order by catalogue.kpi
+        """
+    ).fetchall()]
 
 
 def _aggregates(con, table: str, checks: list[Check], loaded_after: dt.datetime | None = None):
@@ -335,7 +439,8 @@ def validate_raw(con: duckdb.DuckDBPyConnection, checked_at: dt.datetime,
 
 
 def validate_marts(con: duckdb.DuckDBPyConnection, checked_at: dt.datetime) -> list[CheckResult]:
-    """Run the marts suites on marts.kpi_monthly and marts.aged_balance."""
+    """Run the marts suites: the catalogues (kpi_catalogue, aging_buckets), then
+    kpi_monthly and aged_balance checked against them."""
     missing = [
         mart for mart in marts_checks()
         if not con.execute(
@@ -347,7 +452,7 @@ def validate_marts(con: duckdb.DuckDBPyConnection, checked_at: dt.datetime) -> l
         return [CheckResult("table_exists", mart, "fail", "missing", True) for mart in missing]
     frames = {
         f"marts_{mart}": (marts_suite(mart), _aggregates(con, f"marts.{mart}", checks), mart)
-        for mart, checks in marts_checks().items()
+        for mart, checks in marts_checks(catalogue_rate_kpis(con)).items()
     }
     return _validate(frames)
 
@@ -366,7 +471,7 @@ def record_results(con: duckdb.DuckDBPyConnection, results: list[CheckResult],
     )
     rows = [
         (result.check_name, result.entity, result.status, result.observed_value, checked_at,
-         ("marts_" if result.entity in MARTS_COLUMNS else "raw_") + result.entity,
+         ("raw_" if result.entity in ENTITIES else "marts_") + result.entity,
          result.critical)
         for result in results
     ]
