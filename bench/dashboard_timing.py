@@ -17,6 +17,8 @@ from pathlib import Path
 
 import duckdb
 
+from credit_scoreboard import catalogue
+
 
 def _percentile(values: list[float], share: float) -> float:
     ordered = sorted(values)
@@ -65,7 +67,7 @@ def _filters(rng: random.Random, choices: dict) -> dict[str, str]:
 
 def _scenarios(rng: random.Random, choices: dict) -> list[tuple[str, str, dict]]:
     """(callback name, page module, query) of one round over every page and drill level."""
-    buckets = ["not_due", "1-30", "31-60", "61-90", "91-120", ">120"]
+    buckets = list(catalogue.bucket_codes(bounded_only=True))
     customer = rng.choice(choices["customer"])
     segment = rng.choice(choices["segment"])
     return [

@@ -8,6 +8,8 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 
+from credit_scoreboard import catalogue
+
 SCRIPT = Path(__file__).with_name("direct_duckdb.sql")
 
 
@@ -30,6 +32,7 @@ def headline_kpis(landing: Path) -> tuple[pd.DataFrame, pd.DataFrame]:
     aged: as_of_date, aging_bucket, open_amount) for every as-of date."""
     files = {entity: _files(Path(landing), entity)
              for entity in ("invoices", "payments", "disputes", "calls")}
+    files["aging_buckets"] = catalogue.seeds_dir() / "aging_buckets.csv"
     con = duckdb.connect()
     try:
         con.execute("set enable_progress_bar = false")

@@ -1,6 +1,7 @@
 -- The headline KPIs straight from the landing files, hand-optimised for DuckDB: what the
 -- hardware can do. No staging, no customer grid, one pass over each file.
 -- bench/direct_duckdb.py substitutes {invoices} {payments} {disputes} {calls} (file lists)
+-- and {aging_buckets} (the seed file of the bucket bounds)
 -- and runs the statements in order; the last two leave `kpis` and `aged`.
 -- Same definitions as CONTRACT.md section 3: total_ar is the net balance; an invoice is
 -- settled by payments and credit notes naming it for the same customer; buckets by days
@@ -128,12 +129,14 @@ from as_of left join last_month using (d);
 
 create temp table aged as
 with buckets as (
-    select d, case
-            when days_past_due <= 0 then 'not_due' when days_past_due <= 30 then '1-30'
-            when days_past_due <= 60 then '31-60' when days_past_due <= 90 then '61-90'
-            when days_past_due <= 120 then '91-120' else '>120' end as aging_bucket,
-        sum(open_amount) as open_amount
-    from open_rows group by all
+    -- bucket bounds from the one file that defines them (dbt seed aging_buckets.csv)
+    select open_rows.d, bounds.bucket as aging_bucket, sum(open_rows.open_amount) as open_amount
+    from open_rows
+    join read_csv('{aging_buckets}', header = true) as bounds
+      on (bounds.min_days_past_due is not null or bounds.max_days_past_due is not null)
+     and open_rows.days_past_due >= coalesce(bounds.min_days_past_due, -1e9)
+     and open_rows.days_past_due <= coalesce(bounds.max_days_past_due, 1e9)
+    group by all
 )
 select d as as_of_date, aging_bucket, open_amount from buckets
 union all

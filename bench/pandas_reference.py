@@ -12,8 +12,10 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-BUCKET_EDGES = [-np.inf, 0, 30, 60, 90, 120, np.inf]  # (low, high] days past due
-BUCKET_LABELS = ["not_due", "1-30", "31-60", "61-90", "91-120", ">120"]
+from credit_scoreboard import catalogue
+
+# (low, high] days past due, from the one file that defines them (dbt seed aging_buckets.csv)
+BUCKET_EDGES, BUCKET_LABELS = catalogue.bucket_bins()
 WINDOW_DAYS = 90
 COUNTBACK_MONTHS = 24
 

@@ -35,12 +35,6 @@ T = TypeVar("T")
 log = logging.getLogger("credit_scoreboard.pipeline")
 
 # Headline KPIs printed after a run and recorded in marts.pipeline_runs.
-HEADLINE_KPIS = (
-    "total_ar", "overdue_ar", "overdue_rate", "dso_simple", "dso_countback",
-    "best_possible_dso", "dmp_days", "cei", "dispute_weight",
-)
-
-
 class PipelineError(Exception):
     """A run that did not publish. `str()` is the one-line reason: `step: problem`."""
 
@@ -341,16 +335,21 @@ def validate_marts(build_db: Path, checked_at: dt.datetime) -> list:
 
 
 def headline_kpis(database: Path, as_of: dt.date) -> dict[str, float | None]:
-    columns = ", ".join(HEADLINE_KPIS)
+    """The company's headline KPIs at `as_of`, in tile order: the KPI catalogue's headline
+    KPIs (marts.kpi_catalogue) that kpi_monthly carries."""
     with connect(database, read_only=True) as con:
+        names = [name for name, in con.execute(
+            "select kpi from marts.kpi_catalogue where is_headline and kpi in ("
+            "select column_name from duckdb_columns() where schema_name = 'marts' "
+            "and table_name = 'kpi_monthly') order by tile_order").fetchall()]
         row = con.execute(
-            f"select {columns} from marts.kpi_monthly where as_of_date = ?", [as_of]
-        ).fetchone()
+            f"select {', '.join(names)} from marts.kpi_monthly where as_of_date = ?", [as_of]
+        ).fetchone() if names else None
     if row is None:
         return {}
     return {
         name: None if value is None else float(value)
-        for name, value in zip(HEADLINE_KPIS, row, strict=True)
+        for name, value in zip(names, row, strict=True)
     }
 
 
