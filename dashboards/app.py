@@ -1,7 +1,8 @@
-"""The Dash app: a thin shell (navbar, page container) around `pages/`.
+"""The Dash app: a thin shell (page container, refresh notice) around `pages/`.
 
-`create_app` wires the warehouse path, the settings and the login into one Flask
-server; `serve` is what `credit-scoreboard serve` runs.
+`create_app` wires the warehouse path, the settings, the login and the language switch
+into one Flask server; `serve` is what `credit-scoreboard serve` runs. Each page draws
+its own top bar (components.render), so that the menu's links carry its filters.
 """
 
 from __future__ import annotations
@@ -14,11 +15,10 @@ from collections import deque
 from pathlib import Path
 
 import dash
-import dash_bootstrap_components as dbc
 import flask
 from dash import dcc, html
 
-from dashboards import auth, components, ids
+from dashboards import auth, components, i18n, ids
 from dashboards.settings import DashboardSettings, default_users_file, load_settings
 from dashboards.users import ensure_demo_users
 
@@ -34,20 +34,9 @@ def _secret_key() -> str:
     return secrets.token_hex(32)
 
 
-def _navbar() -> dbc.Navbar:
-    links = [dbc.NavLink(page["name"], href=page["relative_path"], active="exact",
-                         id=f"nav-{page['module'].split('.')[-1]}")
-             for page in dash.page_registry.values() if page.get("nav", True)]
-    return dbc.Navbar(dbc.Container([
-        dbc.NavbarBrand("Credit scoreboard", href="/"),
-        dbc.Nav(links, pills=True, className="me-auto"),
-        html.A("Sign out", href="/logout", className="btn btn-sm btn-outline-light",
-               id="logout-link"),
-    ], fluid=True), color="dark", dark=True, className="mb-2")
-
-
 def create_app(warehouse: Path, users_file: Path | None = None,
-               settings: DashboardSettings | None = None) -> dash.Dash:
+               settings: DashboardSettings | None = None,
+               pages_folder: Path = PAGES_FOLDER) -> dash.Dash:
     server = flask.Flask(__name__)
     settings = settings or load_settings()
     server.config.update(
@@ -57,14 +46,14 @@ def create_app(warehouse: Path, users_file: Path | None = None,
         TIMINGS=deque(maxlen=2000),  # (page, seconds) of recent page renders
     )
     auth.install(server, users_file or default_users_file())
+    i18n.install(server)
     app = dash.Dash(
-        __name__, server=server, use_pages=True, pages_folder=str(PAGES_FOLDER),
+        __name__, server=server, use_pages=True, pages_folder=str(pages_folder),
         suppress_callback_exceptions=True,
         title="Credit scoreboard", assets_folder=str(Path(__file__).parent / "assets"),
     )
     app.layout = html.Div([
         dcc.Location(id=ids.URL, refresh="callback-nav"),
-        _navbar(),
         html.Div(id=ids.VERSION_ALERT, className="px-3"),
         dcc.Interval(id=ids.VERSION_CHECK, interval=settings.version_check_seconds * 1000),
         dash.page_container,

@@ -18,6 +18,7 @@ import yaml
 from werkzeug.security import check_password_hash
 
 from dashboards.data import Scope
+from dashboards.settings import LOCALES
 
 ROLES = ("admin", "cfo", "credit_manager", "collector")
 # Reachable without a session: the login form itself and the logout.
@@ -33,6 +34,7 @@ class User:
     segments: tuple[str, ...] = ()
     regions: tuple[str, ...] = ()
     collector_ids: tuple[str, ...] = ()
+    locale: str | None = None  # the language the user chose (top bar), None: the default
 
     @property
     def scope(self) -> Scope:
@@ -72,12 +74,17 @@ def parse_users(text: str, path: Path) -> dict[str, User]:
             raise UsersFileError(
                 f"{path}: user {username!r}: password_hash must be a werkzeug hash "
                 "(use `credit-scoreboard users add`), never a plain password")
+        locale = entry.get("locale")
+        if locale is not None and locale not in LOCALES:
+            raise UsersFileError(f"{path}: user {username!r}: locale {locale!r} not one of "
+                                 f"{LOCALES}")
         users[username] = User(
             username=username, role=role, password_hash=entry["password_hash"],
             segments=_as_tuple(entry.get("segments"), path, username, "segments"),
             regions=_as_tuple(entry.get("regions"), path, username, "regions"),
             collector_ids=_as_tuple(entry.get("collector_ids"), path, username,
                                     "collector_ids"),
+            locale=locale,
         )
     return users
 
@@ -144,7 +151,7 @@ LOGIN_PAGE = """<!doctype html>
 </form></body></html>"""
 
 
-def _safe_next(target: str | None) -> str:
+def safe_next(target: str | None) -> str:
     """Only a path on this site: never an open redirect to another host."""
     if not target:
         return "/"
@@ -178,9 +185,9 @@ def install(server: flask.Flask, users_file: Path) -> None:
     @server.route("/login", methods=["GET", "POST"])
     def login():
         if flask.request.method == "GET":
-            return _login_form(_safe_next(flask.request.args.get("next")))
+            return _login_form(safe_next(flask.request.args.get("next")))
         form = flask.request.form
-        next_url = _safe_next(form.get("next"))
+        next_url = safe_next(form.get("next"))
         expected_token = flask.session.get("csrf_token")
         if not expected_token or not secrets.compare_digest(form.get("csrf_token", ""),
                                                             expected_token):

@@ -1,6 +1,10 @@
 """The only module that talks to DuckDB.
 
 Rules that keep the dashboard safe and consistent:
+- one owner per number: every figure is read from a `marts` table (the data-quality
+  page also reads `raw.load_log` and `raw.quarantine`); no raw entity table is queried
+  here, and no ratio is computed in Python: a rate is a mart column, or the sums of the
+  mart columns that are its parts, divided in SQL;
 - the published file is attached read-only once per published version and shared by
   the requests, each through its own connection for one page render (`open_warehouse`):
   nothing survives a publish (a new version is attached on the next request, the old
@@ -18,22 +22,15 @@ import os
 import threading
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
-from dataclasses import dataclass, field, fields, replace
+from dataclasses import dataclass, fields, replace
 from pathlib import Path
 
 import duckdb
 import pandas as pd
 
-from credit_scoreboard.contract import KPI_DIMENSIONS, PROMISE_OUTCOMES
+from credit_scoreboard.contract import KPI_DIMENSIONS
 
 DIMENSIONS = KPI_DIMENSIONS  # segment, region, country, business_unit, collector_id
-KPI_COLUMNS = (
-    "total_ar", "not_due_ar", "overdue_ar", "overdue_rate", "sales_window", "dso_simple",
-    "dso_countback", "best_possible_dso", "average_days_delinquent", "dmp_days",
-    "contract_terms_days", "avg_days_beyond_terms", "cei", "disputed_ar", "dispute_weight",
-    "customers_over_limit", "over_limit_amount", "calls", "right_party_contact_rate",
-    "promise_rate", "promise_kept_rate", "financing_cost",
-)
 # Computable from the aged balance alone, hence for any combination of filters.
 AGED_BALANCE_KPIS = ("total_ar", "not_due_ar", "overdue_ar", "overdue_rate", "disputed_ar",
                      "dispute_weight")
@@ -159,12 +156,6 @@ class Warehouse:
     def rows(self, sql: str, params: list | None = None) -> list[tuple]:
         return self.connection.execute(sql, params or []).fetchall()
 
-    def columns(self, qualified_table: str) -> list[str]:
-        schema, table = qualified_table.split(".")
-        return [row[0] for row in self.rows(
-            "select column_name from duckdb_columns() where schema_name = ? and table_name = ? "
-            "order by column_index", [schema, table])]
-
 
 # Per published file, the attachment of its current version. Requests share it (each
 # through its own connection): a new DuckDB instance and its attach cost about 80 ms, and
@@ -257,6 +248,11 @@ def as_of_dates(warehouse: Warehouse) -> list[dt.date]:
         "select distinct as_of_date from marts.kpi_monthly order by as_of_date")]
 
 
+def run_as_of_date(warehouse: Warehouse) -> dt.date:
+    """The run's as-of date: the latest as-of date (the marts 'as of the run' use it)."""
+    return as_of_dates(warehouse)[-1]
+
+
 def resolve_as_of(warehouse: Warehouse, filters: Filters) -> Filters:
     """The as-of date asked for if the warehouse has it, else the latest one."""
     dates = as_of_dates(warehouse)
@@ -271,54 +267,13 @@ def filter_options(warehouse: Warehouse, scope: Scope) -> dict[str, list[str]]:
     options = {}
     for dimension in DIMENSIONS:
         options[dimension] = [row[0] for row in warehouse.rows(
-            f"select distinct {dimension} from raw.customers as customers "
+            f"select distinct {dimension} from marts.customers as customers "
             f"where {where} and {dimension} is not null order by 1", params)]
     return options
 
 
-def definitions(warehouse: Warehouse, table: str) -> dict[str, str]:
-    """Definition cards: the dbt docs persisted as DuckDB comments, column -> text."""
-    return {column: comment for column, comment in warehouse.rows(
-        "select column_name, comment from duckdb_columns() "
-        "where schema_name = 'marts' and table_name = ? and comment is not null", [table])}
-
-
-def table_comment(warehouse: Warehouse, table: str) -> str | None:
-    rows = warehouse.rows("select comment from duckdb_tables() "
-                          "where schema_name = 'marts' and table_name = ?", [table])
-    return rows[0][0] if rows else None
-
-
 def last_refresh(warehouse: Warehouse) -> dt.datetime | None:
-    if not warehouse.has("raw.load_log"):
-        return None
     return warehouse.rows("select max(loaded_at) from raw.load_log")[0][0]
-
-
-# --- aged balance totals -------------------------------------------------------------
-
-# What marts.aged_balance_by_group holds, summed from the aged balance: for a warehouse
-# published before that mart existed (same columns, same sums).
-_AGED_BALANCE_BY_GROUP_FROM_AGED_BALANCE = """(
-    select as_of_date, aging_bucket, segment, region, country, business_unit, collector_id,
-           count(distinct customer_id) as customers,
-           count(document_id) as open_invoices,
-           sum(open_amount) as open_amount,
-           sum(open_amount) filter (where days_past_due > 0) as overdue_amount,
-           sum(open_amount) filter (where is_disputed) as disputed_amount,
-           sum(open_amount) filter (where days_past_due > 0 and is_disputed)
-               as disputed_overdue_amount
-    from marts.aged_balance
-    group by all
-)"""
-
-
-def aged_totals(warehouse: Warehouse) -> str:
-    """The table of aged balance sums by as-of date, bucket and dimension values, for
-    figures over many customers (per-customer lists read marts.aged_balance)."""
-    if warehouse.has("marts.aged_balance_by_group"):
-        return "marts.aged_balance_by_group"
-    return _AGED_BALANCE_BY_GROUP_FROM_AGED_BALANCE
 
 
 # --- KPIs ---------------------------------------------------------------------------
@@ -329,7 +284,7 @@ class KpiSeries:
 
     rows: pd.DataFrame
     source: str  # "company", "dimension" or "aged_balance" (AR-based KPIs only)
-    available: tuple[str, ...] = field(default=KPI_COLUMNS)
+    available: tuple[str, ...]
 
 
 def _constraints(filters: Filters, scope: Scope) -> dict[str, set[str]] | None:
@@ -360,41 +315,34 @@ def kpi_grain(filters: Filters, scope: Scope) -> tuple[str, str | None] | None:
 
 
 def kpi_series(warehouse: Warehouse, filters: Filters, scope: Scope) -> KpiSeries:
-    """All KPIs for the company, for one dimension value, or (for a combination of
-    filters or a multi-value scope, which no mart pre-computes) the AR-based KPIs
-    summed from the aged balance."""
+    """Every KPI column of kpi_monthly (the company) or kpi_by_dimension (one dimension
+    value); for a combination of filters or a multi-value scope, which no mart
+    pre-computes, the AR-based KPIs as sums of marts.aged_balance_by_group."""
     if _constraints(filters, scope) is None:
-        return KpiSeries(pd.DataFrame(columns=["as_of_date", *KPI_COLUMNS]), "aged_balance",
-                         AGED_BALANCE_KPIS)
+        return KpiSeries(pd.DataFrame(columns=["as_of_date", *AGED_BALANCE_KPIS]),
+                         "aged_balance", AGED_BALANCE_KPIS)
     grain = kpi_grain(filters, scope)
-    columns = ", ".join(KPI_COLUMNS)
     if grain == ("company", None):
-        return KpiSeries(warehouse.df(
-            f"select as_of_date, {columns} from marts.kpi_monthly order by as_of_date"),
-            "company")
+        rows = warehouse.df("select * from marts.kpi_monthly order by as_of_date")
+        return KpiSeries(rows, "company", tuple(rows.columns[1:]))
     if grain is not None:
-        return KpiSeries(warehouse.df(
-            f"select as_of_date, {columns} from marts.kpi_by_dimension "
-            "where dimension = ? and dimension_value = ? order by as_of_date",
-            list(grain)), "dimension")
+        rows = warehouse.df(
+            "select * exclude (dimension, dimension_value) from marts.kpi_by_dimension "
+            "where dimension = ? and dimension_value = ? order by as_of_date", list(grain))
+        return KpiSeries(rows, "dimension", tuple(rows.columns[1:]))
     where, params = conditions("aged", filters, scope)
     return KpiSeries(warehouse.df(f"""
-        with by_date as (
-            select as_of_date,
-                   sum(open_amount) as total_ar,
-                   sum(overdue_amount) as overdue_ar,
-                   sum(disputed_amount) as disputed_ar
-            from {aged_totals(warehouse)} as aged
-            where {where}
-            group by as_of_date
-        )
-        select as_of_date, total_ar,
-               total_ar - coalesce(overdue_ar, 0) as not_due_ar,
-               coalesce(overdue_ar, 0) as overdue_ar,
-               coalesce(overdue_ar, 0) / nullif(total_ar, 0) as overdue_rate,
-               coalesce(disputed_ar, 0) as disputed_ar,
-               coalesce(disputed_ar, 0) / nullif(total_ar, 0) as dispute_weight
-        from by_date order by as_of_date""", params), "aged_balance", AGED_BALANCE_KPIS)
+        select as_of_date,
+               sum(open_amount) as total_ar,
+               sum(open_amount) - coalesce(sum(overdue_amount), 0) as not_due_ar,
+               coalesce(sum(overdue_amount), 0) as overdue_ar,
+               coalesce(sum(overdue_amount), 0) / nullif(sum(open_amount), 0) as overdue_rate,
+               coalesce(sum(disputed_amount), 0) as disputed_ar,
+               coalesce(sum(disputed_amount), 0) / nullif(sum(open_amount), 0)
+                   as dispute_weight
+        from marts.aged_balance_by_group as aged
+        where {where}
+        group by as_of_date order by as_of_date""", params), "aged_balance", AGED_BALANCE_KPIS)
 
 
 def kpis_by_value(warehouse: Warehouse, dimension: str, filters: Filters,
@@ -408,7 +356,7 @@ def kpis_by_value(warehouse: Warehouse, dimension: str, filters: Filters,
     constraints.pop(dimension, None)
     if not constraints:
         values_in_scope = scope.allowed().get(dimension)
-        sql = (f"select dimension_value, {', '.join(KPI_COLUMNS)} from marts.kpi_by_dimension "
+        sql = ("select * exclude (as_of_date, dimension) from marts.kpi_by_dimension "
                "where dimension = ? and as_of_date = ?")
         params: list = [dimension, filters.as_of]
         if values_in_scope:
@@ -422,39 +370,35 @@ def kpis_by_value(warehouse: Warehouse, dimension: str, filters: Filters,
                coalesce(sum(overdue_amount), 0) as overdue_ar,
                coalesce(sum(overdue_amount), 0) / nullif(sum(open_amount), 0) as overdue_rate,
                coalesce(sum(disputed_amount), 0) / nullif(sum(open_amount), 0) as dispute_weight
-        from {aged_totals(warehouse)} as aged
+        from marts.aged_balance_by_group as aged
         where as_of_date = ? and {where}
         group by all order by total_ar desc nulls last""", [filters.as_of, *params])
 
 
 def dso_bridge(warehouse: Warehouse, filters: Filters, scope: Scope) -> dict | None:
     """The DSO bridge row (previous -> current as-of date) for the company or one
-    dimension value; None when the mart is absent or no row answers the filters."""
+    dimension value; None when no row answers the filters (a combination of them, or
+    the first as-of date)."""
     grain = kpi_grain(filters, scope)
-    if grain is None or not warehouse.has("marts.dso_bridge"):
+    if grain is None:
         return None
     dimension, value = grain
-    rows = warehouse.df(
-        "select * from marts.dso_bridge where as_of_date = ? and dimension = ? "
-        "and dimension_value is not distinct from ?",
-        [filters.as_of, dimension, value])
-    if rows.empty and dimension == "company":  # company rows may carry a label as value
+    if dimension == "company":  # one row per date, whatever its dimension_value says
         rows = warehouse.df("select * from marts.dso_bridge where as_of_date = ? "
                             "and dimension = 'company'", [filters.as_of])
+    else:
+        rows = warehouse.df("select * from marts.dso_bridge where as_of_date = ? "
+                            "and dimension = ? and dimension_value = ?",
+                            [filters.as_of, dimension, value])
     return rows.iloc[0].to_dict() if not rows.empty else None
 
 
 def late_payment_penalties(warehouse: Warehouse, filters: Filters, scope: Scope) -> float | None:
     """Late-payment interest and recovery indemnities owed at the as-of date (L441-10)."""
-    customers_where, params = conditions("customers", filters, scope)
+    where, params = conditions("penalties", filters, scope)
     return warehouse.rows(
-        f"""
-        select sum(total_penalties) from marts.late_payment_penalties
-        where as_of_date = ? and customer_id in (
-            select customer_id from raw.customers as customers where {customers_where})
-        """,
-        [filters.as_of, *params],
-    )[0][0]
+        f"select sum(total_penalties) from marts.late_payment_penalties as penalties "
+        f"where as_of_date = ? and {where}", [filters.as_of, *params])[0][0]
 
 
 # --- aged balance -------------------------------------------------------------------
@@ -465,7 +409,7 @@ def aged_over_time(warehouse: Warehouse, filters: Filters, scope: Scope,
     where, params = conditions("aged", filters, scope)
     return warehouse.df(f"""
         select as_of_date, aging_bucket, sum(open_amount) as open_amount
-        from {aged_totals(warehouse)} as aged
+        from marts.aged_balance_by_group as aged
         where {where} and as_of_date <= ? and as_of_date > ? - interval {int(months)} month
           and (as_of_date = last_day(as_of_date) or as_of_date = ?)
         group by all order by as_of_date""", [*params, filters.as_of, filters.as_of,
@@ -478,17 +422,44 @@ def aged_by_dimension(warehouse: Warehouse, dimension: str, filters: Filters,
     dimension = _dimension(dimension)
     where, params = conditions("aged", filters, scope)
     return warehouse.df(f"""
-        select coalesce({dimension}, '(none)') as dimension_value, aging_bucket,
+        select coalesce({dimension}, '(not set)') as dimension_value, aging_bucket,
                sum(open_amount) as open_amount,
                cast(sum(customers) as bigint) as customers
-        from {aged_totals(warehouse)} as aged
+        from marts.aged_balance_by_group as aged
         where as_of_date = ? and {where}
         group by all order by dimension_value""", [filters.as_of, *params])
 
 
+
+def aged_matrix(warehouse: Warehouse, dimension: str, buckets: list[str], filters: Filters,
+                scope: Scope) -> pd.DataFrame:
+    """Balance at as_of by dimension value (rows) and bucket (columns, in the order
+    given), with the row total (total AR of that value)."""
+    dimension = _dimension(dimension)
+    where, params = conditions("aged", filters, scope)
+    # bucket codes are values (parameters); the columns get fixed names, renamed after
+    sums = ", ".join(f"coalesce(sum(open_amount) filter (where aging_bucket = ?), 0) "
+                     f"as bucket_{index}" for index in range(len(buckets)))
+    frame = warehouse.df(f"""
+        select coalesce({dimension}, '(not set)') as {dimension}, {sums},
+               sum(open_amount) as total_ar
+        from marts.aged_balance_by_group as aged
+        where as_of_date = ? and {where}
+        group by all order by total_ar desc""", [*buckets, filters.as_of, *params])
+    return frame.rename(columns={f"bucket_{index}": bucket
+                                 for index, bucket in enumerate(buckets)})
+
+
+def bucket_totals(warehouse: Warehouse, filters: Filters, scope: Scope) -> dict[str, float]:
+    """Balance at as_of by bucket (within the filters and the scope)."""
+    where, params = conditions("aged", filters, scope)
+    return {bucket: float(total) for bucket, total in warehouse.rows(f"""
+        select aging_bucket, sum(open_amount) from marts.aged_balance_by_group as aged
+        where as_of_date = ? and {where} group by aging_bucket""", [filters.as_of, *params])}
+
 # A customer list shows its first rows only (largest, or by priority): at tens of thousands
 # of customers a full list costs seconds to build and send, and nobody scrolls it; the
-# filters narrow it.
+# filters narrow it, and the exports (limit=None) hold the whole selection.
 CUSTOMER_LIST_LIMIT = 500
 
 
@@ -497,9 +468,13 @@ def rows_in_selection(frame: pd.DataFrame) -> int:
     return int(frame.attrs.get("rows_in_selection", len(frame)))
 
 
-def _capped(warehouse: Warehouse, sql: str, params: list, limit: int) -> pd.DataFrame:
-    """`sql` (ordered) cut to its first `limit` rows; the uncut count in
-    `frame.attrs["rows_in_selection"]`, counted by the same query."""
+def _capped(warehouse: Warehouse, sql: str, params: list, limit: int | None) -> pd.DataFrame:
+    """`sql` (ordered) cut to its first `limit` rows (all of them when limit is None);
+    the uncut count in `frame.attrs["rows_in_selection"]`, counted by the same query."""
+    if limit is None:
+        frame = warehouse.df(sql, params)
+        frame.attrs["rows_in_selection"] = len(frame)
+        return frame
     frame = warehouse.df(f"select *, count(*) over () as rows_in_selection__ "
                          f"from ({sql}) limit ?", [*params, limit])
     found = int(frame["rows_in_selection__"].iloc[0]) if len(frame) else 0
@@ -509,7 +484,7 @@ def _capped(warehouse: Warehouse, sql: str, params: list, limit: int) -> pd.Data
 
 
 def bucket_customers(warehouse: Warehouse, bucket: str, filters: Filters,
-                     scope: Scope, limit: int = CUSTOMER_LIST_LIMIT) -> pd.DataFrame:
+                     scope: Scope, limit: int | None = CUSTOMER_LIST_LIMIT) -> pd.DataFrame:
     """Customers holding a balance in one bucket (all buckets if bucket is empty), the
     largest `limit` of them."""
     where, params = conditions("aged", filters, scope)
@@ -521,6 +496,7 @@ def bucket_customers(warehouse: Warehouse, bucket: str, filters: Filters,
         from (
             select customer_id,
                    any_value(segment) as segment, any_value(region) as region,
+                   any_value(collector_id) as collector_id,
                    count(document_id) as open_items,
                    sum(open_amount) as open_amount,
                    max(days_past_due) as oldest_days_past_due
@@ -528,115 +504,314 @@ def bucket_customers(warehouse: Warehouse, bucket: str, filters: Filters,
             where as_of_date = ? and {bucket_clause} and {where}
             group by customer_id
         ) as found
-        left join raw.customers as customers using (customer_id)
+        left join marts.customers as customers using (customer_id)
         order by found.open_amount desc, found.customer_id""",
         [filters.as_of, *bucket_params, *params], limit)
 
 
 def open_items(warehouse: Warehouse, customer_id: str, filters: Filters, scope: Scope,
                bucket: str | None = None) -> pd.DataFrame:
-    where, params = conditions("aged", replace(filters, as_of=filters.as_of), scope)
+    """A customer's open items at as_of (within the filters and the scope)."""
+    where, params = conditions("aged", filters, scope)
     bucket_clause = "and aging_bucket = ?" if bucket else ""
     return warehouse.df(f"""
         select document_id, document_date, due_date, days_past_due, aging_bucket,
                open_amount, is_disputed
         from marts.aged_balance as aged
         where as_of_date = ? and customer_id = ? {bucket_clause} and {where}
-        order by due_date nulls last""",
+        order by due_date nulls last, document_id""",
         [filters.as_of, customer_id, *([bucket] if bucket else []), *params])
 
 
 def customers_of(warehouse: Warehouse, filters: Filters, scope: Scope,
                  customer_id: str | None = None,
-                 limit: int = CUSTOMER_LIST_LIMIT) -> pd.DataFrame:
-    """Customer-level figures at as_of for the drill-down's customers level (the largest
-    `limit`), or for one customer."""
-    where, params = conditions("aged", filters, scope)
-    customer_clause = "and aged.customer_id = ?" if customer_id else ""
+                 limit: int | None = CUSTOMER_LIST_LIMIT) -> pd.DataFrame:
+    """Customers with a balance at as_of and their figures from
+    marts.customer_profile_history (the drill-down's customers level, the largest
+    `limit`), or one customer."""
+    where, params = conditions("profiles", filters, scope)
+    customer_clause = "and customer_id = ?" if customer_id else ""
     return _capped(warehouse, f"""
-        select found.customer_id, customers.customer_name, found.* exclude (customer_id)
-        from (
-            select customer_id,
-                   sum(open_amount) as total_ar,
-                   coalesce(sum(open_amount) filter (where days_past_due > 0), 0) as overdue_ar,
-                   coalesce(sum(open_amount) filter (where days_past_due > 0), 0)
-                       / nullif(sum(open_amount), 0) as overdue_rate,
-                   coalesce(sum(open_amount) filter (where is_disputed), 0) as disputed_ar,
-                   max(days_past_due) as oldest_days_past_due
-            from marts.aged_balance as aged
-            where as_of_date = ? {customer_clause} and {where}
-            group by customer_id
-        ) as found
-        left join raw.customers as customers using (customer_id)
-        order by found.total_ar desc, found.customer_id""",
+        select customer_id, customer_name, segment, region, collector_id, total_ar,
+               overdue_ar, overdue_rate, disputed_ar, oldest_days_past_due, risk_grade
+        from marts.customer_profile_history as profiles
+        where as_of_date = ? {customer_clause} and (total_ar <> 0 or overdue_ar <> 0)
+          and {where}
+        order by total_ar desc, customer_id""",
         [filters.as_of, *([customer_id] if customer_id else []), *params], limit)
+
+
+# --- the credit manager's lists -----------------------------------------------------
+# Each list: (warehouse, filters, scope, limit) -> rows at filters.as_of, within the
+# filters and the scope. The pages show the first `limit` rows; exports read them all.
+
+def overdue_customers(warehouse: Warehouse, filters: Filters, scope: Scope,
+                      limit: int | None = CUSTOMER_LIST_LIMIT) -> pd.DataFrame:
+    """Customers with an overdue amount at as_of, the largest first."""
+    where, params = conditions("profiles", filters, scope)
+    return _capped(warehouse, f"""
+        select customer_id, customer_name, segment, region, collector_id, overdue_ar,
+               total_ar, overdue_invoices, oldest_days_past_due, disputed_ar,
+               is_to_reconcile, risk_grade
+        from marts.customer_profile_history as profiles
+        where as_of_date = ? and overdue_ar > 0 and {where}
+        order by overdue_ar desc, customer_id""", [filters.as_of, *params], limit)
+
+
+def over_limit_customers(warehouse: Warehouse, filters: Filters, scope: Scope,
+                         limit: int | None = CUSTOMER_LIST_LIMIT) -> pd.DataFrame:
+    """Customers whose balance exceeds their credit limit at as_of, largest excess first."""
+    where, params = conditions("profiles", filters, scope)
+    return _capped(warehouse, f"""
+        select customer_id, customer_name, segment, region, collector_id, credit_limit,
+               total_ar, over_limit_amount, credit_limit_use, overdue_ar, risk_grade
+        from marts.customer_profile_history as profiles
+        where as_of_date = ? and is_over_limit and {where}
+        order by over_limit_amount desc, customer_id""", [filters.as_of, *params], limit)
+
+
+def worsening_customers(warehouse: Warehouse, filters: Filters, scope: Scope,
+                        limit: int | None = CUSTOMER_LIST_LIMIT) -> pd.DataFrame:
+    """Customers whose risk grade or 12-month days beyond terms worsened over the three
+    months to as_of (marts.customer_profile_history.is_worsening)."""
+    where, params = conditions("profiles", filters, scope)
+    return _capped(warehouse, f"""
+        select customer_id, customer_name, segment, region, collector_id,
+               risk_grade_3_months_before, risk_grade,
+               avg_days_beyond_terms_12m_3_months_before, avg_days_beyond_terms_12m,
+               is_grade_worsening, is_paying_later, overdue_ar, risk_reasons, risk_reasons_fr
+        from marts.customer_profile_history as profiles
+        where as_of_date = ? and is_worsening and {where}
+        order by risk_grade desc, overdue_ar desc, customer_id""",
+        [filters.as_of, *params], limit)
+
+
+BROKEN_PROMISE_MONTHS = 3  # the broken-promises list: promises that matured in these months
+
+
+def broken_promises(warehouse: Warehouse, filters: Filters, scope: Scope,
+                    limit: int | None = CUSTOMER_LIST_LIMIT) -> pd.DataFrame:
+    """Promises that matured (promised date + grace) in the three months to as_of without
+    the promised amount coming in; a matured promise's status no longer changes, so the
+    run's status is also the status at as_of."""
+    where, params = conditions("promises", filters, scope)
+    return _capped(warehouse, f"""
+        select customer_id, customer_name, segment, region, collector_id, call_date,
+               promised_date, promised_amount, paid_amount, maturity_date, call_id
+        from marts.promises as promises
+        where promise_status = 'broken' and maturity_date <= ?
+          and maturity_date > last_day(? - interval {BROKEN_PROMISE_MONTHS} month)
+          and {where}
+        order by maturity_date desc, promised_amount desc, call_id""",
+        [filters.as_of, filters.as_of, *params], limit)
+
+
+def customers_to_reconcile(warehouse: Warehouse, filters: Filters, scope: Scope,
+                           limit: int | None = CUSTOMER_LIST_LIMIT) -> pd.DataFrame:
+    """Customers whose overdue amount is covered by their own unapplied cash and credit
+    notes at as_of: allocate before chasing."""
+    where, params = conditions("profiles", filters, scope)
+    return _capped(warehouse, f"""
+        select customer_id, customer_name, segment, region, collector_id, overdue_ar,
+               unapplied_cash_amount, unapplied_credit_notes_amount, amount_to_reconcile,
+               oldest_unapplied_cash_days, oldest_days_past_due
+        from marts.customer_profile_history as profiles
+        where as_of_date = ? and is_to_reconcile and {where}
+        order by amount_to_reconcile desc, customer_id""", [filters.as_of, *params], limit)
+
+
+def open_disputes(warehouse: Warehouse, filters: Filters, scope: Scope,
+                  limit: int | None = CUSTOMER_LIST_LIMIT) -> pd.DataFrame:
+    """Disputes open at as_of, the oldest first, with the open amount of the invoice."""
+    where, params = conditions("disputes", filters, scope)
+    return _capped(warehouse, f"""
+        select customer_id, customer_name, segment, region, collector_id, dispute_id,
+               document_id, opened_date, age_days, reason, owner, disputed_amount,
+               invoice_open_amount
+        from marts.open_disputes as disputes
+        where as_of_date = ? and {where}
+        order by age_days desc, dispute_id""", [filters.as_of, *params], limit)
+
+
+@dataclass
+class DisputeTotals:
+    """What the open-disputes list adds up to, next to the disputed AR KPI."""
+
+    open_disputes: int
+    disputed_amount: float  # what the customers contest, summed over the open disputes
+    disputed_invoices_open_amount: float  # open amount of those invoices, each counted once
+    disputed_ar: float  # the KPI: also invoices disputed on the e-invoicing platform
+
+
+def dispute_totals(warehouse: Warehouse, filters: Filters, scope: Scope) -> DisputeTotals:
+    where, params = conditions("disputes", filters, scope)
+    count, disputed, invoices_open = warehouse.rows(f"""
+        select count(*), coalesce(sum(disputed_amount), 0),
+               coalesce(sum(invoice_open_amount) filter (where counts_in_disputed_ar), 0)
+        from marts.open_disputes as disputes
+        where as_of_date = ? and {where}""", [filters.as_of, *params])[0]
+    aged_where, aged_params = conditions("aged", filters, scope)
+    (disputed_ar,) = warehouse.rows(f"""
+        select coalesce(sum(disputed_amount), 0) from marts.aged_balance_by_group as aged
+        where as_of_date = ? and {aged_where}""", [filters.as_of, *aged_params])[0]
+    return DisputeTotals(int(count), float(disputed), float(invoices_open), float(disputed_ar))
+
+
+LISTS = {
+    "overdue": overdue_customers,
+    "over_limit": over_limit_customers,
+    "worsening": worsening_customers,
+    "broken_promises": broken_promises,
+    "to_reconcile": customers_to_reconcile,
+    "open_disputes": open_disputes,
+}
 
 
 # --- customer -----------------------------------------------------------------------
 
+def customer(warehouse: Warehouse, customer_id: str, scope: Scope) -> dict | None:
+    """The customer's master data (marts.customers), or None when it does not exist or
+    lies outside the scope (the caller cannot tell which: no leak)."""
+    where, params = conditions("customers", Filters(), scope)
+    found = warehouse.df(f"select * from marts.customers as customers "
+                         f"where customer_id = ? and {where}", [customer_id, *params])
+    return found.iloc[0].to_dict() if not found.empty else None
+
+
+def customer_profile(warehouse: Warehouse, customer_id: str, as_of: dt.date) -> dict | None:
+    """The payer profile and risk grade of the customer at as_of."""
+    rows = warehouse.df("select * from marts.customer_profile_history "
+                        "where as_of_date = ? and customer_id = ?", [as_of, customer_id])
+    return rows.iloc[0].to_dict() if not rows.empty else None
+
+
 @dataclass
 class CustomerFile:
     customer: dict
-    profile: dict | None
-    open_items: pd.DataFrame
-    # marts.account_statement (every document and payment, running balance); without
-    # that mart, the payments and credit notes from raw.
-    statement: pd.DataFrame | None
-    payments: pd.DataFrame | None
-    credit_notes: pd.DataFrame | None
-    disputes: pd.DataFrame
-    calls: pd.DataFrame
-    balance_history: pd.DataFrame
+    profile: dict | None  # at as_of
+    open_items: pd.DataFrame  # at as_of
+    statement: pd.DataFrame  # entries dated up to as_of, latest first
+    disputes: pd.DataFrame  # opened up to as_of, their status at as_of
+    calls: pd.DataFrame  # made up to as_of, latest first
+    promises: pd.DataFrame  # made up to as_of, their status at as_of
+    balance_history: pd.DataFrame  # month ends (and as_of) up to as_of
+
+
+def _customer_disputes(warehouse: Warehouse, customer_id: str, as_of: dt.date) -> pd.DataFrame:
+    """Disputes opened up to as_of; closing and resolution only when dated up to as_of."""
+    return warehouse.df("""
+        select dispute_id, document_id, opened_date, reason, owner, disputed_amount,
+               case when closed_date <= $1 then status else 'open' end as status,
+               case when closed_date <= $1 then closed_date end as closed_date,
+               case when closed_date <= $1 then resolution end as resolution,
+               case when closed_date <= $1 then resolution_days end as resolution_days
+        from marts.disputes
+        where customer_id = $2 and opened_date <= $1
+        order by opened_date desc, dispute_id""", [as_of, customer_id])
+
+
+def _customer_calls(warehouse: Warehouse, customer_id: str, as_of: dt.date,
+                    limit: int | None = None) -> pd.DataFrame:
+    return warehouse.df(f"""
+        select call_time, collector_id, channel, stage, is_right_party_contact, outcome,
+               promised_amount, promised_date, document_id, duration_seconds
+        from marts.calls
+        where customer_id = ? and call_date <= ?
+        order by call_time desc, call_id {'limit ' + str(int(limit)) if limit else ''}""",
+        [customer_id, as_of])
+
+
+def _customer_promises(warehouse: Warehouse, customer_id: str, as_of: dt.date,
+                       limit: int | None = None) -> pd.DataFrame:
+    """Promises made up to as_of. Status at as_of: a matured promise keeps the run's
+    status (it no longer changes once matured); one not matured yet reads 'pending'."""
+    return warehouse.df(f"""
+        select call_date, promised_date, promised_amount, paid_amount,
+               case when maturity_date <= $1 then promise_status else 'pending' end
+                   as promise_status,
+               maturity_date, collector_id
+        from marts.promises
+        where customer_id = $2 and call_date <= $1
+        order by call_date desc, call_id {'limit ' + str(int(limit)) if limit else ''}""",
+        [as_of, customer_id])
 
 
 def customer_file(warehouse: Warehouse, customer_id: str, filters: Filters,
                   scope: Scope) -> CustomerFile | None:
-    """Everything the customer page shows, or None when the customer does not exist
-    or lies outside the user's scope (the page cannot tell which: no leak)."""
-    where, params = conditions("customers", Filters(), scope)
-    found = warehouse.df(
-        f"select * from raw.customers as customers where customer_id = ? and {where}",
-        [customer_id, *params])
-    if found.empty:
+    """Everything the customer page shows at filters.as_of, or None when the customer
+    does not exist or lies outside the user's scope (the page cannot tell which)."""
+    found = customer(warehouse, customer_id, scope)
+    if found is None:
         return None
-    profile = None
-    if warehouse.has("marts.customer_profile"):
-        profiles = warehouse.df("select * from marts.customer_profile where customer_id = ?",
-                                [customer_id])
-        profile = profiles.iloc[0].to_dict() if not profiles.empty else None
-    as_of = [filters.as_of, customer_id]
-    has_statement = warehouse.has("marts.account_statement")
+    as_of = filters.as_of
     return CustomerFile(
-        customer=found.iloc[0].to_dict(),
-        profile=profile,
-        open_items=warehouse.df(
-            "select document_id, document_date, due_date, days_past_due, aging_bucket, "
-            "open_amount, is_disputed from marts.aged_balance "
-            "where as_of_date = ? and customer_id = ? order by due_date nulls last", as_of),
-        statement=warehouse.df(
-            "select * exclude (customer_id) from marts.account_statement "
-            "where entry_date <= ? and customer_id = ? order by entry_date desc", as_of)
-        if has_statement else None,
-        payments=None if has_statement else warehouse.df(
-            "select payment_id, payment_date, document_id, amount, method from raw.payments "
-            "where payment_date <= ? and customer_id = ? order by payment_date desc", as_of),
-        credit_notes=None if has_statement else warehouse.df(
-            "select document_id, document_date, amount, applies_to_document_id "
-            "from raw.invoices where document_type = 'credit_note' and document_date <= ? "
-            "and customer_id = ? order by document_date desc", as_of),
-        disputes=warehouse.df(
-            "select dispute_id, document_id, opened_date, reason, disputed_amount, status, "
-            "closed_date, owner, resolution from raw.disputes "
-            "where opened_date <= ? and customer_id = ? order by opened_date desc", as_of),
-        calls=warehouse.df(
-            "select call_time, collector_id, channel, stage, right_party_contact, outcome, "
-            "promised_amount, promised_date, document_id from raw.calls "
-            "where cast(call_time as date) <= ? and customer_id = ? order by call_time desc",
-            as_of),
-        balance_history=warehouse.df(
-            "select as_of_date, aging_bucket, sum(open_amount) as open_amount "
-            "from marts.aged_balance where as_of_date <= ? and customer_id = ? "
-            "and as_of_date = last_day(as_of_date) group by all order by as_of_date", as_of),
+        customer=found,
+        profile=customer_profile(warehouse, customer_id, as_of),
+        open_items=open_items(warehouse, customer_id, Filters(as_of=as_of), scope),
+        # the entries as booked (running balance after each); the statement mart's
+        # open amount and days past due are those of the run date, so they are left out
+        statement=warehouse.df("""
+            select entry_date, entry_type, entry_id, document_id, applied_to_document_id,
+                   due_date, debit, credit, running_balance, is_disputed
+            from marts.account_statement
+            where customer_id = ? and entry_date <= ?
+            order by entry_date desc, entry_id desc""", [customer_id, as_of]),
+        disputes=_customer_disputes(warehouse, customer_id, as_of),
+        calls=_customer_calls(warehouse, customer_id, as_of),
+        promises=_customer_promises(warehouse, customer_id, as_of),
+        balance_history=warehouse.df("""
+            select as_of_date, total_ar, overdue_ar
+            from marts.customer_profile_history
+            where customer_id = ? and as_of_date <= ?
+              and (as_of_date = last_day(as_of_date) or as_of_date = ?)
+            order by as_of_date""", [customer_id, as_of, as_of]),
+    )
+
+
+# --- the collector's call sheet -----------------------------------------------------
+
+CALL_SHEET_CALLS = 5  # the last calls a call sheet shows
+CALL_SHEET_PROMISES = 5
+
+
+@dataclass
+class CallSheet:
+    """What a collector needs for one call, on one page."""
+
+    customer: dict
+    as_of: dt.date
+    run_as_of: dt.date
+    profile: dict | None  # grade, reasons, limit use, payment habit at as_of
+    worklist: dict | None  # the worklist row (rank, reason in words) at the run date
+    open_items: pd.DataFrame  # invoices open at as_of with days past due, dispute flag
+    promises: pd.DataFrame  # the latest promises with their status at as_of
+    calls: pd.DataFrame  # the latest calls with their outcome
+    open_disputes: pd.DataFrame  # disputes open at as_of
+
+
+def call_sheet(warehouse: Warehouse, customer_id: str, filters: Filters,
+               scope: Scope) -> CallSheet | None:
+    """The call sheet of a customer at filters.as_of; None outside the scope."""
+    found = customer(warehouse, customer_id, scope)
+    if found is None:
+        return None
+    as_of = filters.as_of
+    run_as_of = run_as_of_date(warehouse)
+    worklist_rows = warehouse.df(
+        "select * from marts.collection_worklist where customer_id = ?", [customer_id])
+    return CallSheet(
+        customer=found, as_of=as_of, run_as_of=run_as_of,
+        profile=customer_profile(warehouse, customer_id, as_of),
+        worklist=worklist_rows.iloc[0].to_dict() if not worklist_rows.empty else None,
+        open_items=open_items(warehouse, customer_id, Filters(as_of=as_of), scope),
+        promises=_customer_promises(warehouse, customer_id, as_of, CALL_SHEET_PROMISES),
+        calls=_customer_calls(warehouse, customer_id, as_of, CALL_SHEET_CALLS),
+        open_disputes=warehouse.df("""
+            select dispute_id, document_id, opened_date, age_days, reason, owner,
+                   disputed_amount, invoice_open_amount
+            from marts.open_disputes
+            where as_of_date = ? and customer_id = ?
+            order by opened_date, dispute_id""", [as_of, customer_id]),
     )
 
 
@@ -650,178 +825,185 @@ class DisputeViews:
     resolution_trend: pd.DataFrame
     share_of_overdue: pd.DataFrame
     open_disputes: pd.DataFrame
+    totals: DisputeTotals
 
 
 def dispute_views(warehouse: Warehouse, filters: Filters, scope: Scope) -> DisputeViews:
-    """Counts and amounts of raw disputes of in-scope customers (so the restriction
-    holds), over the 12 months to as_of; the share of overdue from the aged balance."""
-    where, params = conditions("customers", filters, scope)
-    in_scope = (f"customer_id in (select customer_id from raw.customers as customers "
-                f"where {where})")
+    """Disputes of in-scope customers (marts.disputes, marts.open_disputes): opened in the
+    12 months to as_of by reason, open at as_of by owner and age, resolution time by
+    month closed; the disputed share of overdue from the aged balance."""
+    where, params = conditions("disputes", filters, scope)
     as_of = filters.as_of
     pareto = warehouse.df(f"""
-        select reason, count(*) as disputes, sum(disputed_amount) as disputed_amount
-        from raw.disputes
-        where opened_date <= ? and opened_date > ? - interval 12 month and {in_scope}
-        group by reason order by disputed_amount desc""", [as_of, as_of, *params])
-    total = pareto["disputed_amount"].sum()
-    pareto["cumulative_share"] = pareto["disputed_amount"].cumsum() / total if total else None
-    open_at_as_of = "opened_date <= ? and (closed_date is null or closed_date > ?)"
+        with by_reason as (
+            select reason, count(*) as disputes, sum(disputed_amount) as disputed_amount
+            from marts.disputes as disputes
+            where opened_date <= ? and opened_date > ? - interval 12 month and {where}
+            group by reason
+        )
+        select *, sum(disputed_amount) over (order by disputed_amount desc, reason)
+                  / sum(disputed_amount) over () as cumulative_share
+        from by_reason order by disputed_amount desc, reason""", [as_of, as_of, *params])
     by_owner = warehouse.df(f"""
-        select coalesce(owner, '(none)') as owner, count(*) as open_disputes,
-               sum(disputed_amount) as disputed_amount,
-               avg(date_diff('day', opened_date, ?)) as average_age_days
-        from raw.disputes where {open_at_as_of} and {in_scope}
-        group by all order by disputed_amount desc""", [as_of, as_of, as_of, *params])
+        select coalesce(owner, '(not set)') as owner, count(*) as open_disputes,
+               sum(disputed_amount) as disputed_amount, avg(age_days) as average_age_days
+        from marts.open_disputes as disputes
+        where as_of_date = ? and {where}
+        group by all order by disputed_amount desc""", [as_of, *params])
     open_ageing = warehouse.df(f"""
-        select case when date_diff('day', opened_date, ?) <= 30 then '0-30'
-                    when date_diff('day', opened_date, ?) <= 60 then '31-60'
-                    when date_diff('day', opened_date, ?) <= 90 then '61-90'
-                    else '>90' end as age_band,
+        select case when age_days <= 30 then '0-30' when age_days <= 60 then '31-60'
+                    when age_days <= 90 then '61-90' else '>90' end as age_band,
                count(*) as open_disputes, sum(disputed_amount) as disputed_amount
-        from raw.disputes where {open_at_as_of} and {in_scope}
-        group by all order by min(opened_date) desc""", [as_of] * 3 + [as_of, as_of, *params])
+        from marts.open_disputes as disputes
+        where as_of_date = ? and {where}
+        group by all order by min(age_days)""", [as_of, *params])
     resolution_trend = warehouse.df(f"""
         select last_day(closed_date) as month, count(*) as closed,
-               avg(date_diff('day', opened_date, closed_date)) as avg_resolution_days
-        from raw.disputes
-        where closed_date <= ? and closed_date > ? - interval 24 month and {in_scope}
+               avg(resolution_days) as avg_resolution_days
+        from marts.disputes as disputes
+        where closed_date <= ? and closed_date > ? - interval 24 month and {where}
         group by all order by month""", [as_of, as_of, *params])
     aged_where, aged_params = conditions("aged", filters, scope)
     share_of_overdue = warehouse.df(f"""
         select as_of_date,
-               sum(disputed_overdue_amount) / nullif(sum(overdue_amount), 0)
+               coalesce(sum(disputed_overdue_amount), 0) / nullif(sum(overdue_amount), 0)
                  as disputed_share_of_overdue
-        from {aged_totals(warehouse)} as aged
+        from marts.aged_balance_by_group as aged
         where as_of_date <= ? and as_of_date > ? - interval 24 month
-          and as_of_date = last_day(as_of_date) and {aged_where}
-        group by all order by as_of_date""", [as_of, as_of, *aged_params])
-    open_disputes = warehouse.df(f"""
-        select dispute_id, customer_id, document_id, opened_date, reason, owner,
-               disputed_amount, date_diff('day', opened_date, ?) as age_days
-        from raw.disputes where {open_at_as_of} and {in_scope}
-        order by age_days desc""", [as_of, as_of, as_of, *params])
+          and (as_of_date = last_day(as_of_date) or as_of_date = ?) and {aged_where}
+        group by all order by as_of_date""", [as_of, as_of, as_of, *aged_params])
     return DisputeViews(pareto, by_owner, open_ageing, resolution_trend, share_of_overdue,
-                        open_disputes)
+                        open_disputes(warehouse, filters, scope),
+                        dispute_totals(warehouse, filters, scope))
 
 
 # --- collections --------------------------------------------------------------------
 
 @dataclass
 class CollectionViews:
-    effectiveness: pd.DataFrame  # collector x stage x channel, 12 months to as_of
-    funnel: dict[str, float | None]
-    leaderboard: pd.DataFrame
-    uplift: pd.DataFrame | None
-    complete: bool  # False: kept promises and cash not available for this restriction
+    funnel: dict[str, float]  # calls made in the 12 months: contacts, promises, kept
+    promises_matured: int  # promises maturing in the 12 months (the kept rate's base)
+    promises_kept: int  # ... of which kept
+    promise_kept_rate: float | None  # kept / matured (CONTRACT.md section 3)
+    collected_30d: float  # cash attributed once to the calls of the 12 months
+    leaderboard: pd.DataFrame  # by collector
+    effectiveness: pd.DataFrame  # by collector x stage x channel
+    uplift: pd.DataFrame | None  # the company's; None for a restricted or filtered view
+    window_start: dt.date  # the 12 months are (window_start, as_of]
+
+
+def _twelve_months(warehouse: Warehouse, as_of: dt.date) -> dt.date:
+    """Start (excluded) of the 12 months ending as_of: the end of the month 12 months
+    before, so that the window is the 12 calendar months of the KPI rows up to as_of."""
+    return warehouse.rows("select last_day(cast(? as date) - interval 12 month)",
+                          [as_of])[0][0]
 
 
 def collection_views(warehouse: Warehouse, filters: Filters, scope: Scope) -> CollectionViews:
-    """Reminder effectiveness over the 12 months to as_of. The mart is by collector, not
-    by customer: a restriction or filter on segment/region/country/business unit is
-    answered from the raw calls of in-scope customers (calls, contacts, promises)."""
-    by_customer_attributes = (
-        {d for d in filters.dimensions() if d != "collector_id"}
-        | {d for d in scope.allowed() if d != "collector_id"})
+    """Calls of the 12 months to as_of (marts.calls, each payment attributed once) and
+    promises maturing in them (marts.promises): kept / matured as the KPI defines it."""
     as_of = filters.as_of
-    metrics = ("calls", "right_party_contacts", "promises", "promised_amount",
-               "promises_kept", "kept_amount", "collected_7d", "collected_30d")
-    if not by_customer_attributes and warehouse.has("marts.reminder_effectiveness"):
-        mart_columns = set(warehouse.columns("marts.reminder_effectiveness"))
-        month = "month" if "month" in mart_columns else "as_of_date"
-        where, params = conditions("mart", Filters(collector_id=filters.collector_id),
-                                   Scope(collector_ids=scope.collector_ids))
-        effectiveness = warehouse.df(f"""
-            select collector_id, stage, channel,
-                   {', '.join(f'sum({m}) as {m}' for m in metrics)}
-            from marts.reminder_effectiveness as mart
-            where {month} <= ? and {month} > ? - interval 12 month and {where}
-            group by all order by calls desc""", [as_of, as_of, *params])
-        complete = True
-    else:
-        where, params = conditions("customers", filters, scope)
-        promise = f"outcome in ({', '.join(repr(o) for o in PROMISE_OUTCOMES)})"
-        effectiveness = warehouse.df(f"""
-            select calls.collector_id, calls.stage, calls.channel, count(*) as calls,
-                   count(*) filter (where right_party_contact) as right_party_contacts,
-                   count(*) filter (where {promise}) as promises,
-                   coalesce(sum(promised_amount) filter (where {promise}), 0)
-                       as promised_amount,
-                   null::bigint as promises_kept, null::double as kept_amount,
-                   null::double as collected_7d, null::double as collected_30d
-            from raw.calls as calls
-            join raw.customers as customers using (customer_id)
-            where cast(call_time as date) <= ? and cast(call_time as date) > ? - interval 12 month
-              and {where}
-            group by all order by calls desc""", [as_of, as_of, *params])
-        complete = False
-    totals = effectiveness[list(metrics)].sum(min_count=1)
-    funnel = {name: (None if pd.isna(totals[name]) else float(totals[name])) for name in
-              ("calls", "right_party_contacts", "promises", "promises_kept", "collected_30d")}
-    leaderboard = effectiveness.groupby("collector_id", as_index=False)[list(metrics)].sum(
-        min_count=1)
-    leaderboard["right_party_contact_rate"] = (
-        leaderboard["right_party_contacts"] / leaderboard["calls"].where(leaderboard["calls"] > 0))
-    leaderboard["promise_kept_rate"] = (
-        leaderboard["promises_kept"] / leaderboard["promises"].where(leaderboard["promises"] > 0))
-    leaderboard = leaderboard.sort_values(
-        "collected_30d" if complete else "promised_amount", ascending=False)
+    start = _twelve_months(warehouse, as_of)
+    where, params = conditions("calls", filters, scope)
+    calls_window = [start, as_of, *params]
+    call_sums = """count(*) as calls,
+               count(*) filter (where is_right_party_contact) as right_party_contacts,
+               count(*) filter (where is_right_party_contact) / nullif(count(*), 0)
+                   as right_party_contact_rate,
+               count(*) filter (where is_promise) as promises,
+               coalesce(sum(promised_amount) filter (where is_promise), 0) as promised_amount,
+               count(*) filter (where promise_status = 'kept') as promises_kept,
+               count(*) filter (where promise_status = 'broken') as promises_broken,
+               coalesce(sum(collected_7d), 0) as collected_7d,
+               coalesce(sum(collected_30d), 0) as collected_30d"""
+    effectiveness = warehouse.df(f"""
+        select collector_id, stage, channel, {call_sums}
+        from marts.calls as calls
+        where call_date > ? and call_date <= ? and {where}
+        group by all order by calls desc, collector_id, stage, channel""", calls_window)
+    promise_where, promise_params = conditions("promises", filters, scope)
+    matured = f"""
+        select collector_id,
+               count(*) filter (where promise_status in ('kept', 'broken')) as promises_matured,
+               count(*) filter (where promise_status = 'kept') as promises_kept_matured
+        from marts.promises as promises
+        where maturity_date > ? and maturity_date <= ? and {promise_where}
+        group by collector_id"""
+    leaderboard = warehouse.df(f"""
+        with calls as (
+            select collector_id, {call_sums}
+            from marts.calls as calls
+            where call_date > ? and call_date <= ? and {where}
+            group by collector_id
+        ),
+        matured as ({matured})
+        select collector_id, calls.calls, calls.right_party_contacts,
+               calls.right_party_contact_rate, calls.promises, calls.promised_amount,
+               matured.promises_matured, matured.promises_kept_matured as promises_kept,
+               matured.promises_kept_matured / nullif(matured.promises_matured, 0)
+                   as promise_kept_rate,
+               calls.collected_7d, calls.collected_30d
+        from calls full join matured using (collector_id)
+        order by calls.collected_30d desc nulls last, collector_id""",
+        [*calls_window, start, as_of, *promise_params])
+    calls_total, contacts, promises, kept, collected = warehouse.rows(f"""
+        select count(*), count(*) filter (where is_right_party_contact),
+               count(*) filter (where is_promise),
+               count(*) filter (where promise_status = 'kept'),
+               coalesce(sum(collected_30d), 0)
+        from marts.calls as calls
+        where call_date > ? and call_date <= ? and {where}""", calls_window)[0]
+    matured_total, kept_matured, kept_rate = warehouse.rows(f"""
+        select coalesce(sum(promises_matured), 0), coalesce(sum(promises_kept_matured), 0),
+               sum(promises_kept_matured) / nullif(sum(promises_matured), 0)
+        from ({matured})""", [start, as_of, *promise_params])[0]
     uplift = None
-    if warehouse.has("marts.call_uplift") and not scope.restricted and not filters.dimensions():
-        uplift = warehouse.df("select * from marts.call_uplift")
-    return CollectionViews(effectiveness, funnel, leaderboard, uplift, complete)
+    if not scope.restricted and not filters.dimensions():
+        uplift = warehouse.df("select * from marts.call_uplift where period = 'overall'")
+    return CollectionViews(
+        funnel={"calls": calls_total, "right_party_contacts": contacts, "promises": promises,
+                "promises_kept": kept},
+        promises_matured=int(matured_total), promises_kept=int(kept_matured),
+        promise_kept_rate=None if kept_rate is None else float(kept_rate),
+        collected_30d=float(collected), leaderboard=leaderboard,
+        effectiveness=effectiveness, uplift=uplift, window_start=start)
 
 
 # --- worklist -----------------------------------------------------------------------
 
 @dataclass
 class Worklist:
-    as_of: dt.date
+    as_of: dt.date  # the run's as-of date (the mart's)
     customers: pd.DataFrame
     promises_due: pd.DataFrame
+    by_collector: bool  # ranked within each collector's own queue (collector_rank)
 
 
 def worklist(warehouse: Warehouse, filters: Filters, scope: Scope,
-             limit: int = CUSTOMER_LIST_LIMIT) -> Worklist:
+             limit: int | None = CUSTOMER_LIST_LIMIT) -> Worklist:
     """Today's ranked customers to call (the mart is as of the run's as-of date; the first
     `limit` of them) and the promises that fall due within a week or were due in the last
-    grace period."""
-    where, params = conditions("customers", replace(filters, as_of=None), scope)
-    run_as_of = as_of_dates(warehouse)[-1]
-    # The mart may already carry some customer attributes: take each column once.
-    extra = [c for c in ("customer_name", "segment", "region", "collector_id")
-             if c not in warehouse.columns("marts.collection_worklist")]
+    grace period. One collector (the filter, or a collector's own scope): their queue,
+    ranked from 1."""
+    where, params = conditions("worklist", replace(filters, as_of=None), scope)
+    run_as_of = run_as_of_date(warehouse)
+    by_collector = bool(filters.collector_id or scope.collector_ids)
+    order = ("collector_id, collector_rank" if by_collector else "priority_rank")
     customers = _capped(warehouse, f"""
-        select worklist.*{''.join(f', customers.{c}' for c in extra)}
-        from marts.collection_worklist as worklist
-        join raw.customers as customers using (customer_id)
-        where {where} order by priority_rank""", params, limit)
-    promise = ", ".join(repr(o) for o in PROMISE_OUTCOMES)
-    if warehouse.has("marts.promises"):  # with each promise's status (kept, broken...)
-        promises_due = warehouse.df(f"""
-            select promises.promised_date, promises.customer_id, customers.customer_name,
-                   promises.promised_amount, promises.paid_amount, promises.promise_status,
-                   promises.collector_id, promises.call_date as promise_made_on
-            from marts.promises as promises
-            join raw.customers as customers using (customer_id)
-            where promises.promise_status <> 'superseded'
-              and promises.promised_date between ? - interval 3 day and ? + interval 7 day
-              and {where}
-            order by promises.promised_date, promises.promised_amount desc""",
-            [run_as_of, run_as_of, *params])
-        return Worklist(run_as_of, customers, promises_due)
+        select * from marts.collection_worklist as worklist
+        where {where} order by {order}""", params, limit)
+    promise_where, promise_params = conditions("promises", replace(filters, as_of=None),
+                                               scope)
     promises_due = warehouse.df(f"""
-        select calls.promised_date, calls.customer_id, customers.customer_name,
-               calls.promised_amount, calls.collector_id,
-               cast(calls.call_time as date) as promise_made_on
-        from raw.calls as calls
-        join raw.customers as customers using (customer_id)
-        where calls.outcome in ({promise})
-          and calls.promised_date between ? - interval 3 day and ? + interval 7 day
-          and {where}
-        order by calls.promised_date, calls.promised_amount desc""",
-        [run_as_of, run_as_of, *params])
-    return Worklist(run_as_of, customers, promises_due)
+        select promised_date, customer_id, customer_name, promised_amount, paid_amount,
+               promise_status, collector_id, call_date as promise_made_on
+        from marts.promises as promises
+        where promise_status <> 'superseded'
+          and promised_date between ? - interval 3 day and ? + interval 7 day
+          and {promise_where}
+        order by promised_date, promised_amount desc, call_id""",
+        [run_as_of, run_as_of, *promise_params])
+    return Worklist(run_as_of, customers, promises_due, by_collector)
 
 
 # --- data quality -------------------------------------------------------------------
@@ -830,9 +1012,9 @@ def worklist(warehouse: Warehouse, filters: Filters, scope: Scope,
 class QualityViews:
     last_refresh: dt.datetime | None
     published_at: dt.datetime
-    load_log: pd.DataFrame | None
-    checks: pd.DataFrame | None
-    quarantine: pd.DataFrame | None  # None when absent or not visible to this user
+    load_log: pd.DataFrame
+    checks: pd.DataFrame
+    quarantine: pd.DataFrame | None  # None when not visible to this user
     quarantined_rows: int
 
 
@@ -840,17 +1022,17 @@ def quality_views(warehouse: Warehouse, scope: Scope, limit: int = 500) -> Quali
     """Freshness, load log, expectation results and quarantined rows (those hold raw
     extract text of any customer, so only users without a restriction see them)."""
     published_at = dt.datetime.fromtimestamp(warehouse.path.stat().st_mtime)
-    load_log = warehouse.df("select * from raw.load_log order by loaded_at desc, file_name") \
-        if warehouse.has("raw.load_log") else None
-    checks = warehouse.df("select * from marts.data_quality order by status, check_name") \
-        if warehouse.has("marts.data_quality") else None
-    quarantined_rows = 0
+    # the file's modification time is kept in nanoseconds since the epoch: a date-time here
+    load_log = warehouse.df("""
+        select * exclude (file_modified_ns),
+               make_timestamp(file_modified_ns // 1000) as file_modified_at
+        from raw.load_log order by loaded_at desc, file_name""")
+    checks = warehouse.df("select * from marts.data_quality order by status, check_name")
+    quarantined_rows = warehouse.rows("select count(*) from raw.quarantine")[0][0]
     quarantine = None
-    if warehouse.has("raw.quarantine"):
-        quarantined_rows = warehouse.rows("select count(*) from raw.quarantine")[0][0]
-        if scope.can_see_rows_in_quarantine and not scope.restricted:
-            quarantine = warehouse.df(
-                "select entity, file_name, row_number, rule, row_text from raw.quarantine "
-                "order by file_name, row_number limit ?", [limit])
+    if scope.can_see_rows_in_quarantine and not scope.restricted:
+        quarantine = warehouse.df(
+            "select entity, file_name, row_number, rule, row_text from raw.quarantine "
+            "order by file_name, row_number limit ?", [limit])
     return QualityViews(last_refresh(warehouse), published_at, load_log, checks, quarantine,
                         quarantined_rows)

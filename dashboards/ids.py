@@ -30,3 +30,29 @@ def export_button(table: str, file_format: str) -> dict:
 
 def download(table: str) -> dict:
     return {"type": "download", "table": table}
+
+
+def export_source(table: str) -> dict:
+    """The export registered for a table and the page query it reads the selection with."""
+    return {"type": "export-source", "table": table}
+
+
+def column_chooser(table: str) -> dict:
+    return {"type": "column-chooser", "table": table}
+
+
+def column_chooser_button(table: str) -> dict:
+    return {"type": "column-chooser-button", "table": table}
+
+
+def nav_link(module: str) -> str:
+    """A top-menu link, by its page module's last name ('nav-aged')."""
+    return f"nav-{module}"
+
+
+def locale_link(locale: str) -> str:
+    return f"locale-{locale}"
+
+
+SCOPE_NOTE = "filter-scope"
+OUT_OF_SCOPE = "filter-out-of-scope"

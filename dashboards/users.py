@@ -14,13 +14,18 @@ import getpass
 import os
 import secrets
 import sys
+import tempfile
+import threading
 from pathlib import Path
 
 import yaml
 from werkzeug.security import generate_password_hash
 
 from dashboards.auth import ROLES, parse_users
-from dashboards.settings import default_users_file
+from dashboards.settings import LOCALES, default_users_file
+
+# The web app writes the file too (a user's language): one writer at a time per process.
+_write_lock = threading.Lock()
 
 
 def _names(text: str | None) -> list[str]:
@@ -37,10 +42,12 @@ def _read(path: Path) -> dict:
 
 def _write(path: Path, document: dict) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
-    temporary = path.with_suffix(".tmp")
-    temporary.write_text(yaml.safe_dump(document, sort_keys=False), encoding="utf-8")
-    os.chmod(temporary, 0o600)  # hashes are still secrets worth protecting
-    os.replace(temporary, path)
+    # A temporary file of its own, then one rename: a reader never sees half a file.
+    with tempfile.NamedTemporaryFile("w", encoding="utf-8", dir=path.parent,
+                                     prefix=f".{path.name}.", delete=False) as temporary:
+        temporary.write(yaml.safe_dump(document, sort_keys=False))
+    os.chmod(temporary.name, 0o600)  # hashes are still secrets worth protecting
+    os.replace(temporary.name, path)
 
 
 def add_user(path: Path, username: str, password: str, role: str,
@@ -51,16 +58,36 @@ def add_user(path: Path, username: str, password: str, role: str,
         raise ValueError(f"role {role!r} is not one of {ROLES}")
     if not password:
         raise ValueError("the password is empty")
-    document = _read(path)
     entry: dict = {"username": username, "role": role,
                    "password_hash": generate_password_hash(password)}
     for key, values in (("segments", segments), ("regions", regions),
                         ("collector_ids", collector_ids)):
         if values:
             entry[key] = list(values)
-    document["users"] = [user for user in document.get("users") or []
-                         if user.get("username") != username] + [entry]
-    _write(path, document)
+    with _write_lock:
+        document = _read(path)
+        others = []
+        for user in document.get("users") or []:
+            if user.get("username") != username:
+                others.append(user)
+            elif user.get("locale"):  # a new password or role keeps the chosen language
+                entry["locale"] = user["locale"]
+        document["users"] = others + [entry]
+        _write(path, document)
+
+
+def set_locale(path: Path, username: str, locale: str) -> None:
+    """Remember a user's language (the top bar's FR | EN) in their entry."""
+    if locale not in LOCALES:
+        raise ValueError(f"locale {locale!r} is not one of {LOCALES}")
+    with _write_lock:
+        document = _read(path)
+        entries = [user for user in document.get("users") or []
+                   if user.get("username") == username]
+        if not entries:
+            raise ValueError(f"{path}: no user {username!r}")
+        entries[0]["locale"] = locale
+        _write(path, document)
 
 
 def ensure_demo_users(path: Path) -> None:
@@ -107,7 +134,8 @@ def main(argv: list[str] | None = None) -> int:
             limits = ", ".join(f"{key}={','.join(values)}" for key, values in (
                 ("segments", user.segments), ("regions", user.regions),
                 ("collectors", user.collector_ids)) if values) or "no restriction"
-            print(f"{user.username}\t{user.role}\t{limits}")
+            print(f"{user.username}\t{user.role}\t{limits}"
+                  + (f"\tlocale={user.locale}" if user.locale else ""))
         return 0
     except (OSError, ValueError) as error:
         print(f"credit-scoreboard users: {error}", file=sys.stderr)

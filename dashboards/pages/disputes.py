@@ -1,5 +1,6 @@
-"""Disputes: Pareto by reason, by owner department, ageing of open disputes,
-resolution time trend, disputed share of overdue."""
+"""Disputes: the open disputes (list with customer, totals next to the disputed AR and what
+separates them), Pareto by reason, by owner department, ageing, resolution time, disputed
+share of overdue."""
 
 from __future__ import annotations
 
@@ -7,11 +8,14 @@ import dash
 import dash_bootstrap_components as dbc
 from dash import html
 
-from dashboards import components, data
+from dashboards import components, data, formatting
 from dashboards.components import Page
+from dashboards.pages._widgets import dispute_totals
 
 dash.register_page(__name__, path="/disputes", name="Disputes", title="Disputes", order=3)
 PAGE = "disputes"
+OPEN_COLUMNS = ("customer_name", "dispute_id", "document_id", "opened_date", "age_days",
+                "reason", "owner", "disputed_amount", "invoice_open_amount")
 
 
 def layout(**query):
@@ -20,39 +24,63 @@ def layout(**query):
 
 def _body(page: Page) -> list:
     views = data.dispute_views(page.warehouse, page.filters, page.scope)
-    locale = page.locale
-    pareto = [{"type": "bar", "name": "Amount", "x": views.pareto["reason"].tolist(),
+    def label(field: str, codes) -> list[str]:
+        return [str(page.catalogue.value_label(field, code, page.locale)) for code in codes]
+
+    pareto = [{"type": "bar", "name": page.t("Amount"),
+               "x": label("reason", views.pareto["reason"]),
                "y": components.values(views.pareto["disputed_amount"])},
-              {"type": "scatter", "mode": "lines+markers", "name": "Cumulative share",
-               "yaxis": "y2", "x": views.pareto["reason"].tolist(),
+              {"type": "scatter", "mode": "lines+markers", "name": page.t("Cumulative share"),
+               "yaxis": "y2", "x": label("reason", views.pareto["reason"]),
                "y": components.values(views.pareto["cumulative_share"])}]
-    owner = [{"type": "bar", "name": "Open amount", "x": views.by_owner["owner"].tolist(),
+    owner = [{"type": "bar", "name": page.t("Amount disputed"),
+              "x": label("owner", views.by_owner["owner"]),
               "y": components.values(views.by_owner["disputed_amount"]),
-              "text": views.by_owner["open_disputes"].tolist()}]
-    ageing = [{"type": "bar", "name": "Open amount",
-               "x": views.open_ageing["age_band"].tolist(),
-               "y": components.values(views.open_ageing["disputed_amount"])}]
-    resolution = [{"type": "scatter", "mode": "lines+markers", "name": "Days to resolve",
+              "text": views.by_owner["open_disputes"].tolist(), "textposition": "outside",
+              "cliponaxis": False}]
+    ageing = [{"type": "bar", "name": page.t("Amount disputed"),
+               "x": [page.t("{band} days", band=band) for band in views.open_ageing["age_band"]],
+               "y": components.values(views.open_ageing["disputed_amount"]),
+               "text": views.open_ageing["open_disputes"].tolist(), "textposition": "outside",
+               "cliponaxis": False}]
+    resolution = [{"type": "scatter", "mode": "lines+markers", "name": page.t("Days to resolve"),
                    "x": components.iso(views.resolution_trend["month"]),
                    "y": components.values(views.resolution_trend["avg_resolution_days"])}]
-    share = [{"type": "scatter", "mode": "lines+markers", "name": "Disputed share of overdue",
+    share = [{"type": "scatter", "mode": "lines+markers",
+              "name": page.t("Disputed share of overdue"),
               "x": components.iso(views.share_of_overdue["as_of_date"]),
               "y": components.values(views.share_of_overdue["disputed_share_of_overdue"])}]
 
     def chart(name, traces, title, **layout):
         return dbc.Col(components.graph(f"{PAGE}-{name}", components.figure(
-            traces, title, locale, height=300, **layout)), md=6)
+            traces, title, page, height=300, **layout), page), lg=6)
 
+    open_disputes = views.open_disputes
+    open_disputes["customer_href"] = [page.customer_href(c)
+                                      for c in open_disputes["customer_id"]]
+    as_of = formatting.date(page.filters.as_of, page.locale)
     return [
-        html.H3("Disputes"),
-        dbc.Row([chart("pareto", pareto, "Pareto by reason (opened, 12 months)",
+        html.H3(page.t("Disputes")),
+        html.P(page.t("Open at {date}", date=as_of), className="text-muted mb-2"),
+        *dispute_totals(page, views.totals, PAGE),
+        html.H5(page.t("Open disputes at {date}, the oldest first", date=as_of),
+                className="mt-3"),
+        components.table("open-disputes", open_disputes, page,
+                         links={"customer_name": "customer_href"}, columns=OPEN_COLUMNS,
+                         pinned=("customer_name",), export="open-disputes"),
+        dbc.Row([chart("pareto", pareto, page.t("Pareto by reason (opened, 12 months)"),
                        yaxis2={"overlaying": "y", "side": "right", "tickformat": ".0%",
                                "range": [0, 1.05]}),
-                 chart("by-owner", owner, "Open disputes by owner department")]),
-        dbc.Row([chart("ageing", ageing, "Ageing of open disputes (days open)"),
-                 chart("resolution", resolution, "Resolution time by month closed")]),
-        dbc.Row([chart("share", share, "Disputed share of overdue",
+                 chart("by-owner", owner, page.t("Open disputes by owner department"))]),
+        dbc.Row([chart("ageing", ageing, page.t("Open disputes by age")),
+                 chart("resolution", resolution,
+                       page.t("Days to resolve, by month closed (24 months)"))]),
+        dbc.Row([chart("share", share, page.t("Disputed share of overdue"),
                        yaxis={"tickformat": ".0%"})]),
-        html.H5("Open disputes", className="mt-3"),
-        components.table("open-disputes", views.open_disputes, locale),
     ]
+
+
+components.register_export(
+    "open-disputes",
+    lambda warehouse, filters, scope, query: data.open_disputes(warehouse, filters, scope,
+                                                                limit=None))

@@ -1,5 +1,5 @@
-"""Data quality and freshness: last refresh, rows loaded and quarantined per file,
-expectation results, quarantined rows."""
+"""Data quality and freshness: last load, rows loaded and quarantined per file (with the
+file's modification time), expectation results, quarantined rows."""
 
 from __future__ import annotations
 
@@ -11,8 +11,10 @@ from dashboards import components, data, formatting
 from dashboards.components import Page
 
 dash.register_page(__name__, path="/quality", name="Data quality", title="Data quality",
-                   order=6)
+                   order=7)
 PAGE = "quality"
+LOAD_LOG_COLUMNS = ("file_name", "entity", "rows_read", "rows_loaded", "rows_quarantined",
+                    "loaded_at", "file_modified_at")
 
 
 def layout(**query):
@@ -21,38 +23,38 @@ def layout(**query):
 
 def _body(page: Page) -> list:
     views = data.quality_views(page.warehouse, page.scope)
-    locale = page.locale
-    refresh = views.last_refresh
-    failed = 0 if views.checks is None else int((views.checks["status"] == "fail").sum())
+    failed = int((views.checks["status"] == "fail").sum())
     children = [
-        html.H3("Data quality and freshness"),
+        html.H3(page.t("Data quality and freshness")),
         dbc.Row([
-            components.kpi_tile("quality-tile-refresh", "Last load", "text",
-                                f"{formatting.date(refresh.date(), locale)} {refresh:%H:%M}"
-                                if refresh else None, None, None,
-                                "When the extracts of the published warehouse were loaded.",
-                                locale),
-            components.kpi_tile("quality-tile-quarantined", "Rows in quarantine", "count",
-                                views.quarantined_rows, None, None,
-                                "Extract rows that broke a contract rule: never loaded.",
-                                locale),
-            components.kpi_tile("quality-tile-failed", "Failed checks", "count", failed, None,
-                                None, "Data-quality checks with status 'fail'.", locale),
+            components.kpi_tile(page, "quality-tile-refresh", page.t("Last load"), "datetime",
+                                views.last_refresh, definition=page.t(
+                                    "When the extracts of the published warehouse were "
+                                    "loaded.")),
+            components.kpi_tile(page, "quality-tile-quarantined", page.t("Rows in quarantine"),
+                                "count", views.quarantined_rows, definition=page.t(
+                                    "Extract rows that broke a contract rule: never loaded.")),
+            components.kpi_tile(page, "quality-tile-failed", page.t("Failed checks"), "count",
+                                failed, definition=page.t(
+                                    "Data-quality checks with status 'fail'.")),
         ], className="g-2"),
+        html.P(page.t("Warehouse file published {time}.", time=formatting.timestamp(
+            views.published_at, page.locale)), className="text-muted mt-2",
+            id="quality-published"),
+        html.H5(page.t("Rows loaded and quarantined per file"), className="mt-3"),
+        components.table("load-log", views.load_log, page, columns=LOAD_LOG_COLUMNS,
+                         pinned=("file_name",)),
+        html.H5(page.t("Expectation and check results"), className="mt-3"),
+        components.table("data-quality", views.checks, page, pinned=("check_name",)),
+        html.H5(page.t("Quarantined rows"), className="mt-3"),
     ]
-    children.append(html.P(f"Warehouse file published {views.published_at:%Y-%m-%d %H:%M}.",
-                           className="text-muted mt-2", id="quality-published"))
-    for title, key, frame in (("Rows loaded and quarantined per file", "load-log",
-                               views.load_log),
-                              ("Expectation and check results", "data-quality", views.checks)):
-        children.append(html.H5(title, className="mt-3"))
-        children.append(components.table(key, frame, locale, height=300) if frame is not None
-                        else components.not_available(title, "not in this warehouse."))
-    children.append(html.H5("Quarantined rows", className="mt-3"))
-    if views.quarantine is not None:
-        children.append(components.table("quarantine", views.quarantine, locale))
+    if views.quarantine is not None and not views.quarantine.empty:
+        children.append(components.table("quarantine", views.quarantine, page,
+                                         pinned=("entity", "file_name", "row_number")))
     else:
         children.append(components.not_available(
-            "Quarantined rows", "they hold raw extract text of any customer, so only "
-            "unrestricted roles see them." if views.quarantined_rows else "none."))
+            page.t("Quarantined rows"), page.t(
+                "they hold raw extract text of any customer, so only unrestricted roles see "
+                "them.") if views.quarantined_rows and views.quarantine is None
+            else page.t("none.")))
     return children

@@ -10,7 +10,7 @@ import threading
 from pathlib import Path
 
 import pytest
-from dashboard_support import PASSWORDS, SCREENSHOTS, Session
+from dashboard_support import PASSWORDS, SCREENSHOTS, Session, build_framework_warehouse
 
 from dashboards.settings import DashboardSettings
 
@@ -23,6 +23,35 @@ def fixture_warehouse(tmp_path_factory) -> Path:
     from fixture_warehouse import build_fixture_warehouse
 
     return build_fixture_warehouse(tmp_path_factory.mktemp("fixture") / "credit.duckdb")
+
+
+@pytest.fixture(scope="session")
+def framework_warehouse(tmp_path_factory) -> Path:
+    """The catalogue tables and a few marts rows, for the framework's unit tests."""
+    return build_framework_warehouse(tmp_path_factory.mktemp("framework") / "credit.duckdb")
+
+
+@pytest.fixture
+def framework_server(framework_warehouse, tmp_path):
+    """A Flask server with the login and the language switch (no pages), its users file
+    holding `cfo` and `sme_manager` (restricted to SME)."""
+    from collections import deque
+
+    import flask
+
+    from dashboards import auth, i18n
+    from dashboards.users import add_user
+
+    users = tmp_path / "users.yaml"
+    add_user(users, "cfo", PASSWORDS["cfo"], "cfo")
+    add_user(users, "sme_manager", PASSWORDS["sme_manager"], "credit_manager",
+             segments=["SME"])
+    server = flask.Flask("framework-test")
+    server.config.update(SECRET_KEY="test", WAREHOUSE=framework_warehouse,
+                         DASHBOARD_SETTINGS=DashboardSettings(), TIMINGS=deque(maxlen=10))
+    auth.install(server, users)
+    i18n.install(server)
+    return server
 
 
 @pytest.fixture(scope="session")

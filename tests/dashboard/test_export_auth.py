@@ -1,19 +1,22 @@
-"""Exports safe from formula injection, number formats, the users file and its command."""
+"""Exports safe from formula injection, the users file and its command."""
 
 from __future__ import annotations
 
 import io
 
 import openpyxl
+import pandas as pd
 import pytest
 
-from dashboards import export, formatting, users
+from dashboards import export, users
 from dashboards.auth import UserDirectory, UsersFileError, parse_users
 
-ROWS = [{"customer_name": "=HYPERLINK(\"http://evil\")", "note": "+33 1 23", "amount": -120.5},
-        {"customer_name": "@SUM(A1)", "note": "-2+3", "amount": 1234.56},
-        {"customer_name": "Plain SA", "note": "\tcmd", "amount": 0}]
-COLUMNS = ["customer_name", "note", "amount"]
+ROWS = pd.DataFrame([
+    {"customer_name": "=HYPERLINK(\"http://evil\")", "note": "+33 1 23", "amount": -120.5},
+    {"customer_name": "@SUM(A1)", "note": "-2+3", "amount": 1234.56},
+    {"customer_name": "Plain SA", "note": "\tcmd", "amount": 0}])
+COLUMNS = [export.Column("customer_name", "customer_name"), export.Column("note", "note"),
+           export.Column("amount", "amount", "amount")]
 
 
 def test_csv_export_neutralises_formula_cells_and_keeps_numbers():
@@ -28,6 +31,11 @@ def test_french_csv_uses_semicolons_and_decimal_commas():
     assert export.to_csv(ROWS, COLUMNS, "fr").splitlines()[2] == "'@SUM(A1);'-2+3;1234,56"
 
 
+def test_a_header_label_is_neutralised_too():
+    text = export.to_csv(ROWS, [export.Column("amount", "-Amount", "amount")])
+    assert text.splitlines()[0] == "'-Amount"
+
+
 def test_xlsx_export_writes_text_never_formulas():
     workbook = openpyxl.load_workbook(io.BytesIO(export.to_xlsx(ROWS, COLUMNS)))
     sheet = workbook.active
@@ -35,16 +43,6 @@ def test_xlsx_export_writes_text_never_formulas():
     assert sheet["A2"].data_type == "s"
     assert sheet["B3"].value == "'-2+3"
     assert sheet["C2"].value == -120.5 and sheet["C2"].data_type == "n"
-
-
-def test_number_and_date_formats_follow_the_locale():
-    assert formatting.amount(1234567.4, "en") == "€1,234,567"
-    assert formatting.amount(-50, "en") == "-€50"
-    assert formatting.amount(1234567.4, "fr") == "1\u202f234\u202f567\u202f€"
-    assert formatting.percent(0.1234, 1, "fr") == "12,3\u202f%"
-    assert formatting.date("2026-10-31", "fr") == "31/10/2026"
-    assert formatting.date("2026-10-31", "en") == "2026-10-31"
-    assert formatting.days(None) == "n/a"
 
 
 def test_users_command_adds_hashed_users_and_lists_them(tmp_path, monkeypatch, capsys):
