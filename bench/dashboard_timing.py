@@ -35,9 +35,9 @@ def _choices(warehouse: Path) -> dict[str, list]:
         as_of_dates = values("select distinct as_of_date from marts.kpi_monthly order by 1")
         return {
             "as_of": [day.isoformat() for day in as_of_dates[-13:]],
-            "segment": values("select distinct segment from raw.customers order by 1"),
-            "region": values("select distinct region from raw.customers order by 1"),
-            "collector_id": values("select distinct collector_id from raw.customers "
+            "segment": values("select distinct segment from marts.customers order by 1"),
+            "region": values("select distinct region from marts.customers order by 1"),
+            "collector_id": values("select distinct collector_id from marts.customers "
                                    "where collector_id is not null order by 1"),
             "customer": values(
                 "select customer_id from marts.aged_balance where as_of_date = "
@@ -88,6 +88,11 @@ def _scenarios(rng: random.Random, choices: dict) -> list[tuple[str, str, dict]]
         ("disputes", "disputes", _filters(rng, choices)),
         ("collections", "collections", _filters(rng, choices)),
         ("worklist", "worklist", _filters(rng, choices)),
+        ("lists", "lists", {**_filters(rng, choices), "list": rng.choice(
+            ["overdue", "over_limit", "worsening", "broken_promises", "to_reconcile",
+             "open_disputes"])}),
+        ("call sheet", "call_sheet", {"customer_id": customer,
+                                      "as_of": rng.choice(choices["as_of"])}),
         ("quality", "quality", {}),
     ]
 
