@@ -71,9 +71,12 @@ def _serve(warehouse: Path, users: Path) -> tuple[str, object]:
 
 def _wait_drawn(page, name: str) -> None:
     page.wait_for_function(DRAWN.format(name=name) + " !== null", timeout=60_000)
-    page.wait_for_load_state("networkidle")
+    # charts draw and grids fill after the page's layout arrives (charts may sit in a
+    # hidden tab: attached, not visible)
     if page.locator(".js-plotly-plot").count():
-        page.wait_for_selector(".js-plotly-plot .main-svg", timeout=60_000)
+        page.wait_for_selector(".js-plotly-plot .main-svg", state="attached", timeout=60_000)
+    if page.locator(".ag-root").count():
+        page.wait_for_selector(".ag-root .ag-row", state="attached", timeout=60_000)
 
 
 def time_browser(warehouse: Path, rounds: int = 5) -> dict[str, dict]:

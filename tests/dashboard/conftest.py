@@ -117,3 +117,29 @@ def browser():
 @pytest.fixture
 def http(live_server) -> Session:
     return Session(live_server[0])
+
+
+@pytest.fixture
+def open_as(browser, live_server):
+    """A function: a fresh browser context (1440 px wide) logged in as `username`,
+    returning its page. Any JavaScript error on its pages fails the test."""
+    contexts, errors = [], []
+
+    def login(username: str, height: int = 1000):
+        context = browser.new_context(viewport={"width": 1440, "height": height},
+                                      accept_downloads=True)
+        contexts.append(context)
+        page = context.new_page()
+        page.on("pageerror", lambda error: errors.append(str(error)))
+        page.goto(live_server[0] + "/")
+        assert "/login" in page.url  # nothing before signing in
+        page.fill("#username", username)
+        page.fill("#password", PASSWORDS[username])
+        page.click("#login-button")
+        page.wait_for_selector("#page-scoreboard")
+        return page
+
+    yield login
+    for context in contexts:
+        context.close()
+    assert errors == []

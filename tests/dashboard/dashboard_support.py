@@ -11,6 +11,8 @@ import urllib.request
 from http.cookiejar import CookieJar
 from pathlib import Path
 
+import duckdb
+
 ARTIFACTS = Path(__file__).resolve().parents[2] / "artifacts"
 SCREENSHOTS = ARTIFACTS / "screenshots"
 PASSWORDS = {"cfo": "cfo-password", "sme_manager": "sme-password"}
@@ -148,3 +150,12 @@ def build_framework_warehouse(path: Path) -> Path:
     finally:
         connection.close()
     return path
+
+
+def query(warehouse: Path, sql: str, params: list | None = None) -> list[tuple]:
+    """Rows of a read-only query on a warehouse file (what the page should show)."""
+    connection = duckdb.connect(str(warehouse), read_only=True)
+    try:
+        return connection.execute(sql, params or []).fetchall()
+    finally:
+        connection.close()

@@ -10,9 +10,8 @@ import re
 import shutil
 from urllib.parse import parse_qs, urlsplit
 
-import duckdb
 import pytest
-from dashboard_support import ARTIFACTS, PASSWORDS, SCREENSHOTS
+from dashboard_support import ARTIFACTS, SCREENSHOTS, query
 
 from dashboards import formatting
 
@@ -21,15 +20,7 @@ PAGES = {"scoreboard": "/", "aged": "/aged?bucket=31-60", "segments": "/segments
          "disputes": "/disputes", "collections": "/collections", "worklist": "/worklist",
          "lists": "/lists", "quality": "/quality"}
 GLOBAL_FILTERS = ("as_of", "segment", "region", "business_unit", "collector_id")
-WIDE = {"width": 1440, "height": 1000}
 
-
-def query(warehouse, sql: str, params: list | None = None) -> list[tuple]:
-    connection = duckdb.connect(str(warehouse), read_only=True)
-    try:
-        return connection.execute(sql, params or []).fetchall()
-    finally:
-        connection.close()
 
 
 def past_month_end(warehouse):
@@ -51,36 +42,13 @@ def column_label(warehouse, column: str) -> str:
                  [column])[0][0]
 
 
-@pytest.fixture
-def open_as(browser, live_server):
-    """A function: a fresh browser context (1440 px wide) logged in as `username`,
-    returning its page. Any JavaScript error on the page fails the test."""
-    contexts, errors = [], []
-
-    def login(username: str):
-        context = browser.new_context(viewport=WIDE, accept_downloads=True)
-        contexts.append(context)
-        page = context.new_page()
-        page.on("pageerror", lambda error: errors.append(str(error)))
-        page.goto(live_server[0] + "/")
-        assert "/login" in page.url  # nothing before signing in
-        page.fill("#username", username)
-        page.fill("#password", PASSWORDS[username])
-        page.click("#login-button")
-        page.wait_for_selector("#page-scoreboard")
-        return page
-
-    yield login
-    for context in contexts:
-        context.close()
-    assert errors == []
 
 
 def show(page, base_url: str, path: str, name: str, charts: bool = True):
     page.goto(base_url + path)
     page.wait_for_selector(f"#page-{name}", timeout=20_000)
     if charts and page.locator(".js-plotly-plot").count():
-        page.wait_for_selector(".js-plotly-plot .main-svg")
+        page.wait_for_selector(".js-plotly-plot .main-svg", state="attached")
     return page
 
 

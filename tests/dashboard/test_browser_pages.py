@@ -7,49 +7,17 @@ from __future__ import annotations
 
 import re
 
-import duckdb
 import pytest
-from dashboard_support import ARTIFACTS, PASSWORDS, SCREENSHOTS
+from dashboard_support import ARTIFACTS, SCREENSHOTS, query
 
 from dashboards import formatting
 
 pytestmark = pytest.mark.browser
-WIDTH = 1440
 LISTS = ("overdue", "over_limit", "worsening", "broken_promises", "to_reconcile",
          "open_disputes")
 
 
-def query(warehouse, sql: str, params: list | None = None) -> list[tuple]:
-    connection = duckdb.connect(str(warehouse), read_only=True)
-    try:
-        return connection.execute(sql, params or []).fetchall()
-    finally:
-        connection.close()
 
-
-@pytest.fixture
-def open_as(browser, live_server):
-    """A function: a fresh 1440 px wide browser context logged in as `username`. Any
-    JavaScript error on its pages fails the test."""
-    contexts, errors = [], []
-
-    def login(username: str, height: int = 1000):
-        context = browser.new_context(viewport={"width": WIDTH, "height": height},
-                                      accept_downloads=True)
-        contexts.append(context)
-        page = context.new_page()
-        page.on("pageerror", lambda error: errors.append(str(error)))
-        page.goto(live_server[0] + "/")
-        page.fill("#username", username)
-        page.fill("#password", PASSWORDS[username])
-        page.click("#login-button")
-        page.wait_for_selector("#page-scoreboard")
-        return page
-
-    yield login
-    for context in contexts:
-        context.close()
-    assert errors == []
 
 
 def show(page, base_url: str, path: str, name: str):
@@ -57,7 +25,7 @@ def show(page, base_url: str, path: str, name: str):
     page.goto(base_url + path)
     page.wait_for_selector(f"#page-{name}", timeout=20_000)
     if page.locator(".js-plotly-plot").count():
-        page.wait_for_selector(".js-plotly-plot .main-svg")
+        page.wait_for_selector(".js-plotly-plot .main-svg", state="attached")
     if page.locator(".ag-root").count():
         page.wait_for_selector(".ag-root .ag-header-cell-text")
     page.wait_for_timeout(300)  # grids size their columns after the first paint
