@@ -114,35 +114,6 @@ def test_filters_survive_every_top_menu_link(open_as, live_server, dashboard_war
     page.screenshot(path=SCREENSHOTS / "filters_after_menu_links.png", full_page=True)
 
 
-def test_a_customer_link_from_a_past_as_of_opens_the_customer_at_that_date(
-        open_as, live_server, dashboard_warehouse):
-    as_of = past_month_end(dashboard_warehouse)
-    # The customer with the most over 120 days then, and its whole balance at that date.
-    customer_id, balance = query(dashboard_warehouse, """
-        select customer_id, sum(open_amount) from marts.aged_balance where as_of_date = ?
-        group by customer_id
-        having sum(open_amount) filter (where aging_bucket = '>120') > 0
-        order by sum(open_amount) filter (where aging_bucket = '>120') desc limit 1""",
-                                 [as_of])[0]
-    page = show(open_as("cfo"), live_server[0],
-                f"/aged?as_of={as_of.isoformat()}&bucket=%3E120", "aged", charts=False)
-    page.wait_for_selector(".table-bucket-customers .ag-row")
-    row = page.locator(f'.table-bucket-customers .ag-row:has([col-id="customer_id"] '
-                       f':text-is("{customer_id}"))').first
-    row.locator('[col-id="customer_name"] a.grid-link').click()
-    page.wait_for_function(f"location.pathname === '/customer/{customer_id}'")
-    assert f"as_of={as_of.isoformat()}" in page.url
-    page.wait_for_selector("#customer-tile-total_ar-value")
-    unit, decimals = query(dashboard_warehouse, "select unit, decimals from "
-                                                "marts.column_labels where column_name = "
-                                                "'total_ar' union all select unit, decimals "
-                                                "from marts.kpi_catalogue where kpi = "
-                                                "'total_ar' limit 1")[0]
-    assert page.inner_text("#customer-tile-total_ar-value") == \
-        formatting.kpi(float(balance), unit, decimals, "en")
-    page.screenshot(path=SCREENSHOTS / "customer_at_past_as_of.png", full_page=True)
-
-
 def test_the_french_switch_changes_a_tile_to_french_format_and_back(open_as, live_server,
                                                                     dashboard_warehouse):
     total = query(dashboard_warehouse, "select total_ar from marts.kpi_monthly "
