@@ -694,7 +694,7 @@ class CustomerFile:
     disputes: pd.DataFrame  # opened up to as_of, their status at as_of
     calls: pd.DataFrame  # made up to as_of, latest first
     promises: pd.DataFrame  # made up to as_of, their status at as_of
-    balance_history: pd.DataFrame  # month ends (and as_of) up to as_of
+    balance_history: pd.DataFrame  # the 24 month ends (and as_of) up to as_of
 
 
 def _customer_disputes(warehouse: Warehouse, customer_id: str, as_of: dt.date) -> pd.DataFrame:
@@ -763,8 +763,9 @@ def customer_file(warehouse: Warehouse, customer_id: str, filters: Filters,
             select as_of_date, total_ar, overdue_ar
             from marts.customer_profile_history
             where customer_id = ? and as_of_date <= ?
+              and as_of_date > cast(? as date) - interval 24 month
               and (as_of_date = last_day(as_of_date) or as_of_date = ?)
-            order by as_of_date""", [customer_id, as_of, as_of]),
+            order by as_of_date""", [customer_id, as_of, as_of, as_of]),
     )
 
 
@@ -790,9 +791,11 @@ class CallSheet:
 
 
 def call_sheet(warehouse: Warehouse, customer_id: str, filters: Filters,
-               scope: Scope) -> CallSheet | None:
-    """The call sheet of a customer at filters.as_of; None outside the scope."""
-    found = customer(warehouse, customer_id, scope)
+               scope: Scope, file: CustomerFile | None = None) -> CallSheet | None:
+    """The call sheet of a customer at filters.as_of; None outside the scope. `file`: the
+    customer page's file at the same date, whose customer, profile, open items, calls and
+    promises it reuses (one query each, not two)."""
+    found = file.customer if file is not None else customer(warehouse, customer_id, scope)
     if found is None:
         return None
     as_of = filters.as_of
@@ -801,11 +804,15 @@ def call_sheet(warehouse: Warehouse, customer_id: str, filters: Filters,
         "select * from marts.collection_worklist where customer_id = ?", [customer_id])
     return CallSheet(
         customer=found, as_of=as_of, run_as_of=run_as_of,
-        profile=customer_profile(warehouse, customer_id, as_of),
+        profile=file.profile if file is not None else customer_profile(
+            warehouse, customer_id, as_of),
         worklist=worklist_rows.iloc[0].to_dict() if not worklist_rows.empty else None,
-        open_items=open_items(warehouse, customer_id, Filters(as_of=as_of), scope),
-        promises=_customer_promises(warehouse, customer_id, as_of, CALL_SHEET_PROMISES),
-        calls=_customer_calls(warehouse, customer_id, as_of, CALL_SHEET_CALLS),
+        open_items=file.open_items if file is not None else open_items(
+            warehouse, customer_id, Filters(as_of=as_of), scope),
+        promises=file.promises.head(CALL_SHEET_PROMISES) if file is not None else
+        _customer_promises(warehouse, customer_id, as_of, CALL_SHEET_PROMISES),
+        calls=file.calls.head(CALL_SHEET_CALLS) if file is not None else
+        _customer_calls(warehouse, customer_id, as_of, CALL_SHEET_CALLS),
         open_disputes=warehouse.df("""
             select dispute_id, document_id, opened_date, age_days, reason, owner,
                    disputed_amount, invoice_open_amount

@@ -102,9 +102,11 @@ def _why_now(page: Page, sheet: data.CallSheet) -> list:
             html.Div(habit, id="call-sheet-habit")]
 
 
-def call_sheet(page: Page, customer_id: str) -> html.Div | dbc.Alert:
-    """The sheet at the page's as-of date (or a not-found alert: no leak)."""
-    sheet = data.call_sheet(page.warehouse, customer_id, page.filters, page.scope)
+def call_sheet(page: Page, customer_id: str,
+               file: data.CustomerFile | None = None) -> html.Div | dbc.Alert:
+    """The sheet at the page's as-of date (or a not-found alert: no leak); `file`: the
+    customer page's data, reused."""
+    sheet = data.call_sheet(page.warehouse, customer_id, page.filters, page.scope, file)
     if sheet is None:
         return dbc.Alert(page.t("Customer {customer} not found, or not allowed for your role.",
                                 customer=repr(customer_id)),
