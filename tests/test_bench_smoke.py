@@ -14,7 +14,8 @@ from bench import agreement, run
 STEPS = ("ingest", "validate_raw", "dbt_build", "validate_marts", "publish")
 CALLBACKS = ("scoreboard", "aged", "aged: bucket customers", "aged: customer open items",
              "segments", "segments: value drill-down", "segments: customer drill-down",
-             "customer", "disputes", "collections", "worklist", "quality")
+             "customer", "disputes", "collections", "worklist", "lists", "call sheet",
+             "quality")
 
 
 @pytest.mark.slow
