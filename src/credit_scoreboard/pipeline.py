@@ -266,21 +266,24 @@ def _last_build(con) -> BuildStamp | None:
     return BuildStamp(row[0], row[1], dt.datetime.fromisoformat(row[2]) if row[2] else None)
 
 
-DBT_SOURCE_SUFFIXES = (".sql", ".yml", ".yaml", ".csv", ".md")
+DBT_SOURCE_SUFFIXES = (".sql", ".py", ".yml", ".yaml", ".csv", ".md")
+# code outside dbt_project/ that dbt Python models import: a change to it changes the numbers
+DBT_PYTHON_PACKAGES = (Path(__file__).parent / "forecast",)
 
 
 def dbt_fingerprint() -> str:
-    """A hash of the dbt project's sources (models, macros, seeds, tests, parameters, docs):
-    a build made by other models or parameters is not reused. dbt's output (target/, logs/)
-    and hidden files (.user.yml, .sqlfluff) are not sources."""
-    root = settings.DBT_PROJECT_DIR
+    """A hash of the dbt project's sources (models, macros, seeds, tests, parameters, docs)
+    and of the Python packages its Python models import: a build made by other models,
+    parameters or forecast code is not reused. dbt's output (target/, logs/), hidden files
+    (.user.yml, .sqlfluff) and caches are not sources."""
     digest = hashlib.sha256()
-    for path in sorted(root.rglob("*")):
-        relative = path.relative_to(root)
-        if (path.is_file() and path.suffix in DBT_SOURCE_SUFFIXES
-                and relative.parts[0] not in ("target", "logs", "dbt_packages")
-                and not any(part.startswith(".") for part in relative.parts)):
-            digest.update(str(relative).encode() + b"\0" + path.read_bytes() + b"\0")
+    for root in (settings.DBT_PROJECT_DIR, *DBT_PYTHON_PACKAGES):
+        for path in sorted(root.rglob("*")):
+            relative = path.relative_to(root)
+            if (path.is_file() and path.suffix in DBT_SOURCE_SUFFIXES
+                    and relative.parts[0] not in ("target", "logs", "dbt_packages", "__pycache__")
+                    and not any(part.startswith(".") for part in relative.parts)):
+                digest.update(f"{root.name}/{relative}".encode() + b"\0" + path.read_bytes() + b"\0")
     return digest.hexdigest()[:16]
 
 
