@@ -1,4 +1,4 @@
-"""`credit-scoreboard`: generate, run, serve (CONTRACT.md section 4).
+"""`credit-scoreboard`: generate, run, serve, cut (CONTRACT.md section 4).
 
 Heavy modules (dbt, Great Expectations, Dash) are imported inside the commands so that
 `--help` and `generate` stay fast.
@@ -49,6 +49,13 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--as-of", type=_date, default=None,
                      help="as-of date (default: the latest date seen in the extracts)")
 
+    cut = commands.add_parser(
+        "cut", help="copy a landing folder as it was known at a date (the no-leakage check)")
+    cut.add_argument("--landing", type=Path, required=True, help="landing folder to cut")
+    cut.add_argument("--out", type=Path, required=True, help="new or empty folder to write")
+    cut.add_argument("--at", type=_date, required=True,
+                     help="keep what was known at this date (YYYY-MM-DD)")
+
     serve = commands.add_parser("serve", help="serve the dashboard on the published warehouse")
     serve.add_argument("--warehouse", type=Path, default=None)
     serve.add_argument("--port", type=int, default=8050)
@@ -96,6 +103,23 @@ def main(argv: list[str] | None = None) -> int:
             print(f"credit-scoreboard run failed: {error}", file=sys.stderr)
             return 1
         print(summary.render())
+        return 0
+    if args.command == "cut":
+        from credit_scoreboard.cut import cut_landing
+        from credit_scoreboard.ingest import ExtractError
+
+        try:
+            counts = cut_landing(args.landing, args.out, args.at)
+        except (ExtractError, ValueError) as error:
+            print(f"credit-scoreboard cut failed: {error}", file=sys.stderr)
+            return 1
+        skipped = counts.pop("skipped_files")
+        print(f"cut {args.landing} at {args.at} into {args.out}")
+        for entity, count in counts.items():
+            print(f"{entity}: {count['rows']} rows in {count['files']} file(s), "
+                  f"{count['removed']} removed, {count['reopened']} re-opened")
+        if skipped:
+            print(f"not copied: {', '.join(skipped)}")
         return 0
     if args.command == "serve":
         from dashboards.app import serve
