@@ -7,8 +7,16 @@
           pre_hook="{{ delete_rebuilt_dates('settlement_date') }}") }}
 {%- set measures = ['settled_amount', 'settled_amount_x_days_to_pay', 'settled_amount_x_terms_days',
                     'settled_amount_x_days_beyond', 'settled_invoices', 'settled_invoices_paid_late'] %}
-with settlements as (
-    select * from {{ ref('int_invoice_settlements') }} where {{ rebuilt_dates('settlement_date') }}
+-- An invoice paid in advance counts from its issue date: before it, the invoice is not known
+-- (a KPI at D reads nothing dated after D), so settlement_date here is the later of the two.
+with all_settlements as (
+    select * exclude (settlement_date),
+        greatest(settlement_date, document_date) as settlement_date
+    from {{ ref('int_invoice_settlements') }}
+),
+
+settlements as (
+    select * from all_settlements where {{ rebuilt_dates('settlement_date') }}
 ),
 
 daily as (
