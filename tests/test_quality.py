@@ -160,6 +160,35 @@ def marts(con, kpi_rows: list[tuple], aged_rows: list[tuple]) -> None:
     con.executemany(
         "insert into marts.aged_balance (as_of_date, customer_id, document_id, days_past_due, "
         "aging_bucket, open_amount) values (?, ?, ?, ?, ?, ?)", aged_rows)
+    forecast_marts(con, aged_rows)
+
+
+def forecast_marts(con, aged_rows: list[tuple]) -> None:
+    """A coherent forecast of the open invoices of `aged_rows`: each invoice 10 days after
+    D (p10 D + 3, p90 D + 30; P(7 days) 0.3, P(30 days) 0.9, P(90 days) 1), its whole open
+    amount in week 2 (band 0 .. twice it), nothing in the other weeks."""
+    con.execute("create or replace table marts.invoice_payment_forecast (as_of_date DATE, "
+                "document_id VARCHAR, customer_id VARCHAR, open_amount DOUBLE, "
+                "expected_payment_date DATE, payment_date_p10 DATE, payment_date_p90 DATE, "
+                "p_paid_7d DOUBLE, p_paid_30d DOUBLE, p_paid_90d DOUBLE, "
+                "forecast_basis VARCHAR)")
+    con.execute("create or replace table marts.cash_forecast (as_of_date DATE, "
+                "week_number INTEGER, expected_cash DOUBLE, cash_p10 DOUBLE, cash_p90 DOUBLE, "
+                "promised_cash DOUBLE, disputed_cash DOUBLE)")
+    open_items = [(as_of, customer, document, amount)
+                  for as_of, customer, document, _, _, amount in aged_rows
+                  if document is not None and amount > 0]
+    con.executemany(
+        "insert into marts.invoice_payment_forecast values (?, ?, ?, ?, ?::date + 10, "
+        "?::date + 3, ?::date + 30, 0.3, 0.9, 1.0, 'model')",
+        [(as_of, document, customer, amount, as_of, as_of, as_of)
+         for as_of, customer, document, amount in open_items])
+    for as_of in sorted({row[0] for row in open_items}):
+        week_2 = sum(amount for date, _, _, amount in open_items if date == as_of)
+        con.executemany(
+            "insert into marts.cash_forecast values (?, ?, ?, 0, ?, 0, 0)",
+            [(as_of, week, week_2 if week == 2 else 0.0, 2 * week_2 if week == 2 else 0.0)
+             for week in range(1, 14)])
 
 
 # The buckets of the test rows follow the seed: a boundary moved there moves them too.
@@ -188,14 +217,16 @@ def test_marts_suite_passes_on_consistent_marts() -> None:
         "pass", str(len(catalogue.aging_buckets())))
     assert by_check[("kpi_catalogue", "kpis_not_in_marts")] == ("pass", "0")
     assert {result.entity for result in results} == {
-        "kpi_catalogue", "aging_buckets", "kpi_monthly", "aged_balance"}
+        "kpi_catalogue", "aging_buckets", "kpi_monthly", "aged_balance",
+        "invoice_payment_forecast", "cash_forecast"}
     # every rate KPI of the catalogue that is a kpi_monthly column is range-checked
     assert quality.catalogue_rate_kpis(con) == sorted(
         kpi.kpi for kpi in catalogue.kpis().values() if kpi.unit == "rate")
     quality.record_results(con, results, CHECKED_AT)
     assert dict(con.execute("select distinct entity, suite from marts.data_quality").fetchall()) \
         == {entity: f"marts_{entity}" for entity in
-            ("kpi_catalogue", "aging_buckets", "kpi_monthly", "aged_balance")}
+            ("kpi_catalogue", "aging_buckets", "kpi_monthly", "aged_balance",
+             "invoice_payment_forecast", "cash_forecast")}
 
 
 def test_marts_suite_catches_broken_invariants() -> None:
@@ -219,6 +250,44 @@ def test_marts_suite_catches_broken_invariants() -> None:
         ("aged_balance", "days_past_due_outside_bucket"): ("fail", "1"),
         # 29 Feb: buckets 300 against total_ar 300.02 (0.02) and 1 (299): max 299
         ("aged_balance", "max_buckets_vs_total_ar_gap"): ("fail", "299"),
+    }
+
+
+def test_forecast_checks_catch_an_incoherent_forecast() -> None:
+    """One distribution per open invoice, dates after D and ordered, probabilities growing
+    with the horizon; 13 weeks per as-of date inside their band, never above what is open."""
+    con = duckdb.connect()
+    marts(con, GOOD_KPIS, GOOD_AGED)
+    # 31 Jan: I1 twice; I2's forecast lost; 29 Feb: I2 due before D, 90 days below 30 days
+    con.execute("insert into marts.invoice_payment_forecast select * from "
+                "marts.invoice_payment_forecast where as_of_date = ? and document_id = 'I1'",
+                [JAN])
+    con.execute("delete from marts.invoice_payment_forecast where as_of_date = ? "
+                "and document_id = 'I2'", [JAN])
+    con.execute("update marts.invoice_payment_forecast set payment_date_p10 = as_of_date, "
+                "p_paid_90d = 0.5 where as_of_date = ?", [FEB])
+    # 31 Jan: week 13 gone, week 1 expects -5; 29 Feb: week 2 expects 400 (inside its band
+    # 0 .. 2 x 300 = 600) of the 300 open
+    con.execute("delete from marts.cash_forecast where as_of_date = ? and week_number = 13",
+                [JAN])
+    con.execute("update marts.cash_forecast set expected_cash = -5 where as_of_date = ? "
+                "and week_number = 1", [JAN])
+    con.execute("update marts.cash_forecast set expected_cash = 400 where as_of_date = ? "
+                "and week_number = 2", [FEB])
+    by_check = statuses(quality.validate_marts(con, CHECKED_AT))
+    failed = {key: value for key, value in by_check.items()
+              if value[0] != "pass" and key[0] in ("invoice_payment_forecast", "cash_forecast")}
+    assert failed == {
+        ("invoice_payment_forecast", "duplicate_keys"): ("fail", "1"),
+        ("invoice_payment_forecast", "open_invoices_without_forecast"): ("fail", "1"),
+        ("invoice_payment_forecast", "forecast_dates_not_after_as_of"): ("fail", "1"),
+        ("invoice_payment_forecast", "probabilities_not_increasing"): ("fail", "1"),
+        ("cash_forecast", "weeks_missing"): ("fail", "1"),
+        # -5 is below its P10 of 0, and negative
+        ("cash_forecast", "band_not_around_expected"): ("fail", "1"),
+        ("cash_forecast", "negative_cash"): ("fail", "1"),
+        # 29 Feb: 400 expected against 300 open
+        ("cash_forecast", "weeks_above_open_amount"): ("fail", "1"),
     }
 
 
@@ -265,7 +334,8 @@ def test_missing_marts_fail_cleanly() -> None:
     with pytest.raises(quality.QualityError, match="kpi_monthly.table_exists=missing"):
         quality.raise_on_critical(results)
     assert {result.entity for result in results} == {
-        "kpi_catalogue", "aging_buckets", "kpi_monthly", "aged_balance"}
+        "kpi_catalogue", "aging_buckets", "kpi_monthly", "aged_balance",
+        "invoice_payment_forecast", "cash_forecast"}
 
 
 def test_only_the_latest_runs_are_kept(expectations_dir, monkeypatch) -> None:

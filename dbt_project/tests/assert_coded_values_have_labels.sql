@@ -1,6 +1,6 @@
 -- Rule: every coded value the dashboard shows has a label in value_labels (English and French):
 -- buckets, call outcomes, stages, channels, promise statuses, dispute reasons, owners, statuses,
--- resolutions, entry types, terms bases. Returns the codes without a label.
+-- resolutions, entry types, terms bases, forecast bases. Returns the codes without a label.
 with shown_codes as (
     {%- set coded_columns = [
         ('aged_balance', 'aging_bucket'),
@@ -10,7 +10,7 @@ with shown_codes as (
         ('disputes', 'reason'), ('disputes', 'owner'), ('disputes', 'status'), ('disputes', 'resolution'),
         ('dispute_analysis', 'reason'), ('dispute_analysis', 'owner'),
         ('account_statement', 'entry_type'), ('customers', 'payment_terms_basis'),
-        ('kpi_by_dimension', 'dimension')] %}
+        ('kpi_by_dimension', 'dimension'), ('invoice_payment_forecast', 'forecast_basis')] %}
     {%- for model, column in coded_columns %}
     select distinct '{{ column }}' as field, cast({{ column }} as varchar) as code
     from {{ ref(model) }}

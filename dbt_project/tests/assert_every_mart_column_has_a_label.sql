@@ -8,6 +8,8 @@
 -- depends_on: {{ ref('dispute_analysis') }}, {{ ref('disputes') }}, {{ ref('dso_bridge') }}
 -- depends_on: {{ ref('kpi_by_dimension') }}, {{ ref('kpi_monthly') }}, {{ ref('late_payment_penalties') }}
 -- depends_on: {{ ref('open_disputes') }}, {{ ref('promises') }}, {{ ref('reminder_effectiveness') }}
+-- depends_on: {{ ref('invoice_payment_forecast') }}, {{ ref('cash_forecast') }}, {{ ref('cash_forecast_by_dimension') }}
+-- depends_on: {{ ref('cash_forecast_vs_actual') }}, {{ ref('forecast_accuracy') }}
 {%- set marts = [] %}
 {%- if execute %}
     {%- for node in graph.nodes.values()

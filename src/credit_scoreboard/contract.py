@@ -253,7 +253,23 @@ MARTS_COLUMNS |= {
     ),
     "column_labels": ("column_name", "label_en", "label_fr", "unit", "decimals"),
     "value_labels": ("field", "code", "label_en", "label_fr"),
+    # issue 15: the cash forecast and its backtest
+    "invoice_payment_forecast": (
+        "as_of_date", "document_id", "customer_id", "open_amount", "expected_payment_date",
+        "payment_date_p10", "payment_date_p90", "p_paid_7d", "p_paid_30d", "p_paid_90d",
+        "forecast_basis", "forecast_reasons",
+    ),
+    "cash_forecast": (
+        "as_of_date", "week_number", "week_start", "week_end", "expected_cash", "cash_p10",
+        "cash_p90", "promised_cash", "disputed_cash",
+    ),
+    "forecast_accuracy": ("as_of_date", "method", "metric", "value", "invoices"),
 }
+FORECAST_METHODS = ("model", "due_date", "customer_delay", "rules")
+FORECAST_METRICS = (
+    "mae_days", "within_7d_share", "c_index", "brier_30d", "interval_coverage_80",
+    "interval_width_days", "wape_13w", "wape_4w", "bias_week_1",
+)
 
 # DuckDB types of the raw tables: exact cents for amounts (DECIMAL, never float).
 DUCKDB_TYPES = {

@@ -281,6 +281,46 @@ def marts_checks(rate_kpis: Sequence[str] = ()) -> dict[str, list[Check]]:
                       ) buckets using (as_of_date))""",
                   max_value=0.01),
         ],
+        # The cash forecast (CONTRACT.md sections 2-3): one coherent distribution per invoice.
+        "invoice_payment_forecast": [
+            _zero("duplicate_keys", "count(*) - count(distinct (as_of_date, document_id))"),
+            # every invoice open at an as-of date gets a forecast, and nothing else does
+            _zero("open_invoices_without_forecast",
+                  """(select count(*) from marts.aged_balance aged
+                      anti join marts.invoice_payment_forecast forecast
+                          using (as_of_date, document_id)
+                      where aged.document_id is not null and aged.open_amount > 0
+                          and aged.as_of_date in (
+                              select distinct as_of_date from marts.invoice_payment_forecast))"""),
+            _zero("forecast_dates_not_after_as_of",
+                  "count(*) filter (where payment_date_p10 <= as_of_date)"),
+            _zero("dates_not_ordered", "count(*) filter (where not (payment_date_p10 <= "
+                                       "expected_payment_date and expected_payment_date <= "
+                                       "payment_date_p90))"),
+            _zero("probabilities_not_increasing",
+                  "count(*) filter (where not (0 <= p_paid_7d and p_paid_7d <= p_paid_30d "
+                  "and p_paid_30d <= p_paid_90d and p_paid_90d <= 1))"),
+            _zero("unknown_bases", "count(*) filter (where forecast_basis is null)"),
+        ],
+        "cash_forecast": [
+            _zero("duplicate_keys", "count(*) - count(distinct (as_of_date, week_number))"),
+            _zero("weeks_missing", "count(distinct as_of_date) * 13 - count(*)"),
+            _zero("band_not_around_expected",
+                  "count(*) filter (where not (cash_p10 <= expected_cash + 0.01 "
+                  "and expected_cash <= cash_p90 + 0.01))"),
+            _zero("negative_cash", "count(*) filter (where least(expected_cash, cash_p10, "
+                                   "promised_cash, disputed_cash) < 0)"),
+            # the 13 weeks never expect more cash than the open invoices hold
+            _zero("weeks_above_open_amount",
+                  """(select count(*) from (
+                        select as_of_date, sum(expected_cash) as expected
+                        from marts.cash_forecast group by as_of_date) weeks
+                      inner join (
+                        select as_of_date, sum(open_amount) as open_amount
+                        from marts.invoice_payment_forecast group by as_of_date) invoices
+                      using (as_of_date)
+                      where weeks.expected > invoices.open_amount + 0.01)"""),
+        ],
     }
 
 

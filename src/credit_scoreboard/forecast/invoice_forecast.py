@@ -1,0 +1,221 @@
+"""The rows of marts.invoice_payment_forecast, one as-of date at a time.
+
+For each as-of date D: read the invoices open at D (int_forecast_invoice_features), fit the
+model set of D on the month-end snapshots whose outcome was known at D (model.py) and its
+calendar (payment_calendar.py), read each invoice's daily distribution (distribution.py),
+then its basis, reasons and expected cash.
+Only what is dated <= D is read for D, so a run on the extracts cut at D gives the same
+rows. With too little history (fewer than `min_training_rows` labelled rows) the forecast
+is a point on the rules baseline's date, basis `no_history` unless a litigation, dispute
+or promise drives it.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import numpy as np
+import pandas as pd
+
+from credit_scoreboard.forecast.distribution import WEEKS, DailyDistribution
+from credit_scoreboard.forecast.model import (
+    CATEGORICAL_FEATURES,
+    NUMERIC_FEATURES,
+    ForecastSettings,
+    PaymentDateModel,
+    category_lists,
+    derived_feature_sql,
+)
+from credit_scoreboard.forecast.payment_calendar import DEFAULT_TAIL_LEVEL, PaymentCalendar
+from credit_scoreboard.forecast.reasons import forecast_reasons
+
+# Invoices forecast together: the daily probabilities of 20 000 invoices x 120 days take 19 MB.
+CHUNK_ROWS = 20_000
+WEEK_COLUMNS = tuple(f"p_week_{week}" for week in range(1, WEEKS + 1))
+# marts.invoice_payment_forecast: column -> type (the contract's columns first)
+OUTPUT_COLUMNS = {
+    "as_of_date": "date",
+    "document_id": "varchar",
+    "customer_id": "varchar",
+    "open_amount": "decimal(18, 2)",
+    "expected_payment_date": "date",
+    "payment_date_p10": "date",
+    "payment_date_p90": "date",
+    "p_paid_7d": "double",
+    "p_paid_30d": "double",
+    "p_paid_90d": "double",
+    "forecast_basis": "varchar",
+    "forecast_reasons": "varchar",
+    "forecast_reasons_fr": "varchar",
+    "expected_cash_amount": "decimal(18, 2)",
+    **{name: "double" for name in WEEK_COLUMNS},
+    "p_later": "double",
+    "is_promised": "boolean",
+    "is_disputed": "boolean",
+    "is_litigation": "boolean",
+    "days_past_due": "integer",
+    "due_date": "date",
+    "segment": "varchar",
+    "region": "varchar",
+    "business_unit": "varchar",
+    "collector_id": "varchar",
+    "due_date_method_date": "date",
+    "customer_delay_method_date": "date",
+    "rules_method_date": "date",
+}
+_DAY_COLUMNS = {  # output date column -> days after D computed by the engine
+    "expected_payment_date": "expected_days",
+    "payment_date_p10": "p10_days",
+    "payment_date_p90": "p90_days",
+}
+
+
+def _date(value: dt.date) -> str:
+    return f"date '{value.isoformat()}'"
+
+
+def read_open_invoices(features, as_of_date: dt.date, settings: ForecastSettings) -> pd.DataFrame:
+    """The invoices open at D with every feature column, in document_id order."""
+    return (
+        features.filter(f"as_of_date = {_date(as_of_date)}")
+        .project(f"*, {derived_feature_sql(settings.horizon_days)}")
+        .order("document_id")
+        .df()
+    )
+
+
+def read_training_rows(features, outcomes, as_of_date: dt.date,
+                       settings: ForecastSettings) -> pd.DataFrame:
+    """The labelled month-end snapshots D' of D (D - training_months < D' <= D - H): at most
+    max_training_rows, chosen by an MD5 of the key, sorted by (as_of_date, document_id).
+
+    days_to_settlement = settlement_date - D' when settled by D' + H, else H."""
+    horizon = settings.horizon_days
+    snapshot_filter = (
+        "as_of_date = last_day(as_of_date)"
+        f" and as_of_date <= {_date(as_of_date)} - {horizon}"
+        f" and as_of_date > {_date(as_of_date)} - interval {settings.training_months} month"
+    )
+    columns = ", ".join(("as_of_date", "document_id", "customer_id")
+                        + NUMERIC_FEATURES + CATEGORICAL_FEATURES)
+    sampled = (
+        features.filter(snapshot_filter)
+        .project(f"{columns}, {derived_feature_sql(horizon)}, "
+                 "md5(document_id || '|' || cast(as_of_date as varchar)) as sample_key")
+        .order("sample_key")
+        .limit(settings.max_training_rows)
+    )
+    settled = outcomes.project("document_id as settled_document_id, settlement_date")
+    labelled = sampled.join(settled, "document_id = settled_document_id", how="left")
+    return (
+        labelled.project(
+            f"* exclude (sample_key, settled_document_id, settlement_date), "
+            f"greatest(case when settlement_date <= as_of_date + {horizon}"
+            f" then settlement_date - as_of_date else {horizon} end, 1) as days_to_settlement, "
+            f"case when settlement_date <= as_of_date + {horizon}"
+            f" then isodow(settlement_date) end as settlement_weekday")
+        .order("as_of_date, document_id")
+        .df()
+    )
+
+
+def forecast_basis(frame: pd.DataFrame, has_model: bool) -> np.ndarray:
+    """What drives the forecast: litigation, then a dispute, then a promise covering the
+    invoice, else the model (or no_history without one)."""
+    def flag(name):
+        return frame[name].fillna(False).astype(bool).to_numpy()
+
+    return np.select(
+        [flag("is_litigation"), flag("is_disputed"), flag("is_promised")],
+        ["litigation", "dispute", "promise"],
+        "model" if has_model else "no_history",
+    ).astype(object)
+
+
+def expected_cash_amount(frame: pd.DataFrame) -> np.ndarray:
+    """The cash an invoice should bring: its open amount, less the share of the disputed
+    amount that disputes of that reason ended in a credit note or write-off."""
+    open_amount = frame["open_amount"].to_numpy(dtype=float)
+    disputed = np.minimum(frame["disputed_amount"].astype(float).fillna(0).to_numpy(), open_amount)
+    credit_share = frame["reason_credit_share"].astype(float).fillna(0).to_numpy()
+    is_disputed = frame["is_disputed"].fillna(False).astype(bool).to_numpy()
+    return np.where(is_disputed, open_amount - disputed * credit_share, open_amount).round(2)
+
+
+def forecast_as_of(features, outcomes, as_of_date: dt.date, settings: ForecastSettings,
+                   reason_labels: dict[str, tuple[str, str]] | None = None) -> pd.DataFrame:
+    """The forecast rows of one as-of date (pandas; dates as days after D in *_days)."""
+    frame = read_open_invoices(features, as_of_date, settings)
+    if frame.empty:
+        return frame
+    training = read_training_rows(features, outcomes, as_of_date, settings)
+    # cross-fitting needs a customer per fold at least
+    has_model = (len(training) >= settings.min_training_rows
+                 and training["customer_id"].nunique() >= settings.folds)
+    horizon = settings.horizon_days
+    tail_level = DEFAULT_TAIL_LEVEL
+    if has_model:
+        model = PaymentDateModel(settings).fit(training, category_lists(training, frame))
+        calendar = PaymentCalendar(horizon).fit(model.out_of_fold, training)
+        tail_level = calendar.tail_level
+
+        def daily(chunk: pd.DataFrame) -> DailyDistribution:
+            return calendar.daily(model.distribution(chunk), chunk, as_of_date)
+    else:
+        def daily(chunk: pd.DataFrame) -> DailyDistribution:
+            return DailyDistribution.point(chunk["rules_method_days"].to_numpy(), horizon)
+
+    basis = forecast_basis(frame, has_model)
+    chunks = []
+    for start in range(0, len(frame), CHUNK_ROWS):
+        chunk = frame.iloc[start:start + CHUNK_ROWS]
+        chunks.append(assemble_rows(chunk, daily(chunk), basis[start:start + CHUNK_ROWS],
+                                    tail_level, reason_labels))
+    return pd.concat(chunks, ignore_index=True)
+
+
+def assemble_rows(frame: pd.DataFrame, distribution: DailyDistribution, basis: np.ndarray,
+                  tail_level: float, reason_labels) -> pd.DataFrame:
+    """The mart's columns for the invoices of `frame` (dates as days after D)."""
+    p_week, p_later = distribution.weekly()
+    paid_within = distribution.paid_within([7, 30, 90])
+    reasons_en, reasons_fr = forecast_reasons(frame, reason_labels)
+    rows = frame[[name for name in OUTPUT_COLUMNS if name in frame.columns]].copy()
+    rows["expected_days"] = distribution.quantile_days(0.5)
+    rows["p10_days"] = distribution.quantile_days(tail_level, mid=True)
+    rows["p90_days"] = distribution.quantile_days(1.0 - tail_level, mid=True)
+    rows["p_paid_7d"], rows["p_paid_30d"], rows["p_paid_90d"] = paid_within.T
+    rows["forecast_basis"] = basis
+    rows["forecast_reasons"] = reasons_en
+    rows["forecast_reasons_fr"] = reasons_fr
+    rows["expected_cash_amount"] = expected_cash_amount(frame)
+    for index, name in enumerate(WEEK_COLUMNS):
+        rows[name] = p_week[:, index]
+    rows["p_later"] = p_later
+    return rows
+
+
+def output_projection() -> str:
+    """The SQL select list giving the mart its columns and types."""
+    expressions = []
+    for name, sql_type in OUTPUT_COLUMNS.items():
+        if name in _DAY_COLUMNS:
+            expressions.append(
+                f"cast(as_of_date as date) + cast({_DAY_COLUMNS[name]} as integer) as {name}")
+        else:
+            expressions.append(f"cast({name} as {sql_type}) as {name}")
+    return ", ".join(expressions)
+
+
+def forecast_invoices(session, features, outcomes, as_of_dates: list[dt.date],
+                      settings: ForecastSettings, reason_labels=None):
+    """Every as-of date's rows, as a DuckDB relation with the mart's columns and types."""
+    frames = [forecast_as_of(features, outcomes, as_of_date, settings, reason_labels)
+              for as_of_date in sorted(as_of_dates)]
+    frames = [frame for frame in frames if not frame.empty]
+    if frames:
+        rows = pd.concat(frames, ignore_index=True)
+    else:
+        rows = pd.DataFrame({name: pd.Series(dtype="object") for name in OUTPUT_COLUMNS}
+                            | {name: pd.Series(dtype="float64") for name in _DAY_COLUMNS.values()})
+    return session.from_df(rows).project(output_projection())
