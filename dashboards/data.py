@@ -510,16 +510,27 @@ def bucket_customers(warehouse: Warehouse, bucket: str, filters: Filters,
 
 
 def open_items(warehouse: Warehouse, customer_id: str, filters: Filters, scope: Scope,
-               bucket: str | None = None) -> pd.DataFrame:
-    """A customer's open items at as_of (within the filters and the scope)."""
+               bucket: str | None = None, forecast: bool = False) -> pd.DataFrame:
+    """A customer's open items at as_of (within the filters and the scope); with
+    `forecast`, each invoice's payment forecast made at as_of (marts.
+    invoice_payment_forecast: expected date, probability of payment within 30 days, basis
+    and reasons; blank when no forecast was made at that date)."""
     where, params = conditions("aged", filters, scope)
-    bucket_clause = "and aging_bucket = ?" if bucket else ""
+    bucket_clause = "and aged.aging_bucket = ?" if bucket else ""
+    forecast_columns, forecast_join = "", ""
+    if forecast and warehouse.has("marts.invoice_payment_forecast"):
+        forecast_columns = """, forecast.expected_payment_date, forecast.p_paid_30d,
+               forecast.forecast_basis, forecast.forecast_reasons,
+               forecast.forecast_reasons_fr"""
+        forecast_join = """left join marts.invoice_payment_forecast as forecast
+          on forecast.as_of_date = aged.as_of_date and forecast.document_id = aged.document_id"""
     return warehouse.df(f"""
-        select document_id, document_date, due_date, days_past_due, aging_bucket,
-               open_amount, is_disputed
+        select aged.document_id, aged.document_date, aged.due_date, aged.days_past_due,
+               aged.aging_bucket, aged.open_amount, aged.is_disputed {forecast_columns}
         from marts.aged_balance as aged
-        where as_of_date = ? and customer_id = ? {bucket_clause} and {where}
-        order by due_date nulls last, document_id""",
+        {forecast_join}
+        where aged.as_of_date = ? and aged.customer_id = ? {bucket_clause} and {where}
+        order by aged.due_date nulls last, aged.document_id""",
         [filters.as_of, customer_id, *([bucket] if bucket else []), *params])
 
 
@@ -747,7 +758,8 @@ def customer_file(warehouse: Warehouse, customer_id: str, filters: Filters,
     return CustomerFile(
         customer=found,
         profile=customer_profile(warehouse, customer_id, as_of),
-        open_items=open_items(warehouse, customer_id, Filters(as_of=as_of), scope),
+        open_items=open_items(warehouse, customer_id, Filters(as_of=as_of), scope,
+                              forecast=True),
         # the entries as booked (running balance after each); the statement mart's
         # open amount and days past due are those of the run date, so they are left out
         statement=warehouse.df("""
@@ -808,7 +820,7 @@ def call_sheet(warehouse: Warehouse, customer_id: str, filters: Filters,
             warehouse, customer_id, as_of),
         worklist=worklist_rows.iloc[0].to_dict() if not worklist_rows.empty else None,
         open_items=file.open_items if file is not None else open_items(
-            warehouse, customer_id, Filters(as_of=as_of), scope),
+            warehouse, customer_id, Filters(as_of=as_of), scope, forecast=True),
         promises=file.promises.head(CALL_SHEET_PROMISES) if file is not None else
         _customer_promises(warehouse, customer_id, as_of, CALL_SHEET_PROMISES),
         calls=file.calls.head(CALL_SHEET_CALLS) if file is not None else
@@ -820,6 +832,131 @@ def call_sheet(warehouse: Warehouse, customer_id: str, filters: Filters,
             where as_of_date = ? and customer_id = ?
             order by opened_date, dispute_id""", [as_of, customer_id]),
     )
+
+
+# --- cash forecast ------------------------------------------------------------------
+# The forecast marts (dbt_project/models/marts/forecast/): the invoices' payment forecast
+# at each as-of date, its weekly cash for the company and by dimension, the forecasts of
+# past as-of dates against the cash that came, and the backtest metrics with their
+# catalogue. Nothing is modelled here: the weekly figures are the marts' rows, or sums of
+# their columns.
+
+FORECAST_WEEKS = 13
+FORECAST_METHODS = ("model", "due_date", "customer_delay", "rules")  # the model, then baselines
+FORECAST_MARTS = ("marts.invoice_payment_forecast", "marts.cash_forecast")
+# `other_cash` is what the mart's parts leave (neither promised nor disputed); the 13
+# weeks' totals are sums of the weekly rows.
+CASH_FORECAST_COLUMNS = """week_number, week_start, week_end, expected_cash, cash_p10,
+    cash_p90, promised_cash, disputed_cash,
+    expected_cash - promised_cash - disputed_cash as other_cash, litigation_amount,
+    sum(expected_cash) over () as expected_cash_13w,
+    sum(promised_cash) over () as promised_cash_13w,
+    sum(disputed_cash) over () as disputed_cash_13w"""
+
+
+def has_forecast(warehouse: Warehouse) -> bool:
+    """The warehouse holds the forecast marts (built by a version that has them)."""
+    return all(warehouse.has(table) for table in FORECAST_MARTS)
+
+
+def cash_forecast(warehouse: Warehouse, filters: Filters, scope: Scope,
+                  as_of: dt.date | None = None) -> pd.DataFrame | None:
+    """The 13 weeks after as_of (default filters.as_of) from marts.cash_forecast (the
+    company) or marts.cash_forecast_by_dimension (one dimension value): expected cash, its
+    P10-P90 band, the promised and disputed parts and the amount in litigation. None when
+    no mart row answers the filters within the scope (a combination of dimensions, several
+    values): the band of a combination is not a sum of the bands."""
+    grain = kpi_grain(filters, scope)
+    if grain is None:
+        return None
+    dimension, value = grain
+    as_of = as_of or filters.as_of
+    if dimension == "company":
+        return warehouse.df(f"select {CASH_FORECAST_COLUMNS} from marts.cash_forecast "
+                            "where as_of_date = ? order by week_number", [as_of])
+    if not warehouse.has("marts.cash_forecast_by_dimension") or dimension not in (
+            "segment", "region", "business_unit", "collector_id"):
+        return None
+    return warehouse.df(f"""
+        select {CASH_FORECAST_COLUMNS} from marts.cash_forecast_by_dimension
+        where as_of_date = ? and dimension = ? and dimension_value = ?
+        order by week_number""", [as_of, dimension, value])
+
+
+def forecast_open_amount(warehouse: Warehouse, filters: Filters, scope: Scope) -> float:
+    """The open amount at as_of of the invoices the forecast covers (in litigation too),
+    within the filters and the scope."""
+    where, params = conditions("forecast", replace(filters, country=None), scope)
+    return float(warehouse.rows(f"""
+        select coalesce(sum(open_amount), 0) from marts.invoice_payment_forecast as forecast
+        where as_of_date = ? and {where}""", [filters.as_of, *params])[0][0])
+
+
+def forecast_as_of_dates(warehouse: Warehouse, before: dt.date) -> list[dt.date]:
+    """The as-of dates before `before` whose forecast can be set against the cash that
+    came (marts.cash_forecast_vs_actual), latest first."""
+    if not warehouse.has("marts.cash_forecast_vs_actual"):
+        return []
+    return [row[0] for row in warehouse.rows(
+        "select distinct as_of_date from marts.cash_forecast_vs_actual "
+        "where as_of_date < ? order by as_of_date desc", [before])]
+
+
+def forecast_vs_actual(warehouse: Warehouse, made_on: dt.date, known_at: dt.date) -> pd.DataFrame:
+    """The company's forecast made at `made_on`, by method and week, against the cash
+    that came from the invoices open then, for the weeks ended by `known_at` (what was
+    known at the page's as-of date)."""
+    return warehouse.df("""
+        select week_number, week_start, week_end, method, expected_cash, actual_cash,
+               sum(expected_cash) over (partition by method) as expected_cash_total,
+               sum(actual_cash) over (partition by method) as actual_cash_total
+        from marts.cash_forecast_vs_actual
+        where as_of_date = ? and week_end <= ?
+        order by week_number, method""", [made_on, known_at])
+
+
+def forecast_metric_catalogue(warehouse: Warehouse) -> pd.DataFrame:
+    """The backtest metrics: label, unit, decimals, direction, target and definition (EN
+    and FR), in the catalogue's order."""
+    return warehouse.df("select * from marts.forecast_metric_catalogue")
+
+
+def forecast_accuracy(warehouse: Warehouse, known_at: dt.date,
+                      horizon_days: int = 7 * FORECAST_WEEKS) -> pd.DataFrame:
+    """Every metric of every method at each as-of date whose 13 weeks had passed by
+    `known_at` (the backtest as it could be read then), oldest first."""
+    return warehouse.df("""
+        select as_of_date, method, metric, value, invoices
+        from marts.forecast_accuracy
+        where as_of_date + cast(? as integer) <= ?
+        order by as_of_date, metric, method""", [int(horizon_days), known_at])
+
+
+def week_invoices(warehouse: Warehouse, week: int, filters: Filters, scope: Scope,
+                  limit: int | None = CUSTOMER_LIST_LIMIT) -> pd.DataFrame:
+    """The invoices open at as_of that may be paid in week `week` (1..13) after it
+    (marts.invoice_payment_forecast, probability of that week above 0; litigation apart,
+    as in the weekly cash), the largest expected contribution first."""
+    week = int(week)
+    if not 1 <= week <= FORECAST_WEEKS:
+        raise ValueError(f"week {week}: expected 1 to {FORECAST_WEEKS}")
+    probability = f"p_week_{week}"  # a fixed name: the week is an integer in 1..13
+    where, params = conditions("forecast", replace(filters, country=None), scope)
+    return _capped(warehouse, f"""
+        select forecast.customer_id, customers.customer_name, forecast.document_id,
+               forecast.due_date, forecast.days_past_due, forecast.open_amount,
+               forecast.expected_cash_amount, forecast.{probability},
+               forecast.expected_payment_date, forecast.payment_date_p10,
+               forecast.payment_date_p90, forecast.p_paid_30d, forecast.forecast_basis,
+               forecast.forecast_reasons, forecast.forecast_reasons_fr,
+               forecast.segment, forecast.region, forecast.business_unit,
+               forecast.collector_id
+        from marts.invoice_payment_forecast as forecast
+        left join marts.customers as customers using (customer_id)
+        where forecast.as_of_date = ? and not forecast.is_litigation
+          and forecast.{probability} > 0 and {where}
+        order by forecast.expected_cash_amount * forecast.{probability} desc,
+                 forecast.document_id""", [filters.as_of, *params], limit)
 
 
 # --- disputes -----------------------------------------------------------------------

@@ -14,6 +14,9 @@ from dashboards.components import Page
 from dashboards.pages._widgets import grade_badge, risk_reasons, small_table, value
 
 OPEN_ITEMS_SHOWN = 12  # the oldest items; the sheet says how many more there are
+# With each item, when it should come in: the cash forecast made at the sheet's date.
+OPEN_ITEM_COLUMNS = ("document_id", "due_date", "days_past_due", "open_amount", "is_disputed",
+                     "expected_payment_date", "p_paid_30d", "forecast_basis")
 
 
 def _terms(page: Page, customer: dict) -> str:
@@ -130,7 +133,7 @@ def call_sheet(page: Page, customer_id: str,
                 className="g-3 mb-2"),
         html.H6(page.t("Open items"), className="call-sheet-heading"),
         small_table(page, items.head(OPEN_ITEMS_SHOWN),
-                    ["document_id", "due_date", "days_past_due", "open_amount", "is_disputed"],
+                    [name for name in OPEN_ITEM_COLUMNS if name in items],
                     "call-sheet-open-items", page.t("No open item.")),
         html.Div(page.t("... and {count} more open items (oldest shown first).", count=more),
                  className="small text-muted") if more > 0 else None,

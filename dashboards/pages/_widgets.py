@@ -99,3 +99,16 @@ def risk_reasons(page: Page, row: dict) -> str:
     if formatting.is_missing(reasons) or not reasons:
         reasons = row.get("risk_reasons")
     return "" if formatting.is_missing(reasons) else str(reasons)
+
+
+def in_language(frame: pd.DataFrame, locale: str, *columns: str) -> pd.DataFrame:
+    """Texts a mart publishes in both languages (`<column>` in English, `<column>_fr`):
+    the user's language under the English column's name, the French column dropped."""
+    for column in columns:
+        french = f"{column}_fr"
+        if french not in frame:
+            continue
+        if locale == "fr" and column in frame:
+            frame[column] = frame[french].where(frame[french].notna(), frame[column])
+        frame = frame.drop(columns=french)
+    return frame

@@ -13,7 +13,7 @@ from dashboards import components, data, formatting
 from dashboards.components import Page
 
 dash.register_page(__name__, path="/collections", name="Collections", title="Collections",
-                   order=4)
+                   order=5)
 PAGE = "collections"
 # The last two steps are the promises that matured in the window and those kept: the
 # funnel's last percentage is the KPI's kept / matured, as on the tile.

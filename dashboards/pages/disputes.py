@@ -12,7 +12,7 @@ from dashboards import components, data, formatting
 from dashboards.components import Page
 from dashboards.pages._widgets import dispute_totals
 
-dash.register_page(__name__, path="/disputes", name="Disputes", title="Disputes", order=3)
+dash.register_page(__name__, path="/disputes", name="Disputes", title="Disputes", order=4)
 PAGE = "disputes"
 OPEN_COLUMNS = ("customer_name", "dispute_id", "document_id", "opened_date", "age_days",
                 "reason", "owner", "disputed_amount", "invoice_open_amount")

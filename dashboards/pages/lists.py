@@ -14,7 +14,7 @@ from dashboards import components, data, formatting
 from dashboards.components import Page
 from dashboards.pages._widgets import dispute_totals
 
-dash.register_page(__name__, path="/lists", name="Lists", title="Lists", order=6)
+dash.register_page(__name__, path="/lists", name="Lists", title="Lists", order=7)
 PAGE = "lists"
 
 

@@ -11,7 +11,7 @@ from dashboards import components, data, formatting
 from dashboards.components import Page
 
 dash.register_page(__name__, path="/quality", name="Data quality", title="Data quality",
-                   order=7)
+                   order=8)
 PAGE = "quality"
 LOAD_LOG_COLUMNS = ("file_name", "entity", "rows_read", "rows_loaded", "rows_quarantined",
                     "loaded_at", "file_modified_at")

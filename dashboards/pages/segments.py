@@ -13,7 +13,7 @@ from dash import dcc, html
 from dashboards import components, data, formatting
 from dashboards.components import Page
 
-dash.register_page(__name__, path="/segments", name="Segments", title="Segments", order=2)
+dash.register_page(__name__, path="/segments", name="Segments", title="Segments", order=3)
 PAGE = "segments"
 LEVEL_TILES = ("total_ar", "overdue_rate", "dso_simple", "dmp_days", "cei", "dispute_weight")
 # The KPIs by value a credit manager compares first (DSO and CEI per collector among them).

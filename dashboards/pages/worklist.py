@@ -10,7 +10,7 @@ from dash import html
 from dashboards import components, data, formatting
 from dashboards.components import Page
 
-dash.register_page(__name__, path="/worklist", name="Worklist", title="Worklist", order=5)
+dash.register_page(__name__, path="/worklist", name="Worklist", title="Worklist", order=6)
 PAGE = "worklist"
 COLUMNS = ("customer_name", "collector_id", "overdue_amount", "oldest_days_past_due",
            "risk_grade", "reason")

@@ -69,6 +69,29 @@ Calls (K*) and promises (grace 3 days, so maturity = promised date + 3):
 
 Worklist at 31 Oct (C4 is to reconcile, so not on it):
     rank 1 C3 (COL2's 1st), rank 2 C2 (COL1's 1st), rank 3 C1 (COL1's 2nd).
+
+Cash forecast (the forecast marts, written by hand: the model is not run here). No
+forecast was made at 31 Aug. At 31 Oct, week k runs from 31 Oct + 7(k-1) + 1 to
+31 Oct + 7k (week 1: 1-7 Nov, week 5: 29 Nov-5 Dec):
+
+    invoice  customer  basis       expected cash  probabilities by week        expected
+    INV1     C1        dispute     800            w3 0.5, w5 0.25, later 0.25  18 Nov
+    INV2     C1        model       2 000          w5 0.6, w6 0.4               1 Dec
+    INV3     C2 (SME)  dispute     400            w2 0.5, w4 0.5               14 Nov
+    INV4     C3 (SME)  litigation  300            w13 0.1, later 0.9           1 Mar 2027
+    INV5     C4        promise     400            w1 1.0                       3 Nov
+
+- weekly expected cash (litigation left out): w1 400 (promised), w2 200 (disputed), w3 400
+  (disputed), w4 200 (disputed), w5 200 + 1 200 = 1 400 (200 disputed), w6 800, then 0:
+  3 400 over the 13 weeks, of which 400 promised and 1 000 disputed; litigation 300 apart.
+- SME (C2, C3): w2 200, w4 200, both disputed: 400; litigation 300.
+- Week 5's invoices, the largest expected contribution first: INV2 (1 200), INV1 (200).
+- At 30 Sep: INV1 1 000 (w3 1.0), INV3 500 (w2 0.5), INV4 300 (w1 0.5): w1 150, w2 250,
+  w3 1 000. Against what came (nothing was paid on them in October), weeks 1-4 (ended by
+  31 Oct; week 5 ends 4 Nov): the model 150, 250, 1 000, 0; due date 800, 0, 1 000, 0.
+- Backtest (marts.forecast_accuracy): forecasts of 30 Jun and 31 Jul 2026, wape_13w and
+  mae_days for the model and the due-date method; 30 Jun + 91 days = 29 Sep, so at 30 Sep
+  only the June forecast is scored, at 31 Oct both.
 """
 
 from __future__ import annotations
@@ -252,6 +275,115 @@ DEFINITIONS = {
     "dso_simple": "Days sales outstanding: total_ar / sales_window x N.",
     "total_ar": "Net customer balance at the as-of date.",
 }
+
+
+# as_of, document, customer, open amount, expected cash, basis, promised, disputed,
+# litigation, {week: probability}, later, expected date, p10, p90, p_paid_30d, reason
+WEEKS = range(1, 14)
+PAYMENT_FORECAST = [
+    ("2026-09-30", "INV1", "C1", 1000, 1000, "model", False, False, False, {3: 1.0}, 0.0,
+     "2026-10-15", "2026-10-10", "2026-10-20", 1.0, "pays 4 days late on average"),
+    ("2026-09-30", "INV3", "C2", 500, 500, "dispute", False, True, False, {2: 0.5}, 0.5,
+     "2026-10-10", "2026-10-09", "2027-01-15", 0.5, "in dispute (wrong price)"),
+    ("2026-09-30", "INV4", "C3", 300, 300, "model", False, False, False, {1: 0.5}, 0.5,
+     "2026-10-05", "2026-10-01", "2027-01-10", 0.5, "pays 40 days late on average"),
+    ("2026-10-31", "INV1", "C1", 1000, 800, "dispute", False, True, False,
+     {3: 0.5, 5: 0.25}, 0.25, "2026-11-18", "2026-11-10", "2027-02-10", 0.75,
+     "in dispute (delivery not made) 21 days"),
+    ("2026-10-31", "INV2", "C1", 2000, 2000, "model", False, False, False, {5: 0.6, 6: 0.4},
+     0.0, "2026-12-01", "2026-11-30", "2026-12-10", 0.0, "pays 4 days late on average"),
+    ("2026-10-31", "INV3", "C2", 500, 400, "dispute", False, True, False, {2: 0.5, 4: 0.5},
+     0.0, "2026-11-14", "2026-11-09", "2026-11-25", 1.0, "in dispute (wrong price) 41 days"),
+    ("2026-10-31", "INV4", "C3", 300, 300, "litigation", False, False, True, {13: 0.1}, 0.9,
+     "2027-03-01", "2027-01-29", "2027-06-30", 0.0, "in litigation"),
+    ("2026-10-31", "INV5", "C4", 400, 400, "promise", True, False, False, {1: 1.0}, 0.0,
+     "2026-11-03", "2026-11-02", "2026-11-06", 1.0, "promised for 2026-11-03"),
+]
+# (as_of, dimension, value): {week: (expected, promised, disputed)}; litigation amount
+CASH_FORECAST = {
+    ("2026-09-30", "company", "all"): ({1: (150, 0, 0), 2: (250, 0, 250), 3: (1000, 0, 0)}, 0),
+    ("2026-10-31", "company", "all"): ({1: (400, 400, 0), 2: (200, 0, 200), 3: (400, 0, 400),
+                                        4: (200, 0, 200), 5: (1400, 0, 200), 6: (800, 0, 0)},
+                                       300),
+    ("2026-10-31", "segment", "SME"): ({2: (200, 0, 200), 4: (200, 0, 200)}, 300),
+}
+CASH_FORECAST_VS_ACTUAL = [
+    # as_of, week, method, expected, actual
+    *[("2026-09-30", week, "model", expected, 0)
+      for week, expected in ((1, 150), (2, 250), (3, 1000), (4, 0), (5, 0))],
+    *[("2026-09-30", week, "due_date", expected, 0)
+      for week, expected in ((1, 800), (2, 0), (3, 1000), (4, 0), (5, 0))],
+]
+FORECAST_ACCURACY = [
+    # as_of, method, metric, value, invoices
+    ("2026-06-30", "model", "wape_13w", 0.20, 3), ("2026-06-30", "due_date", "wape_13w", 0.50, 3),
+    ("2026-06-30", "model", "mae_days", 6.0, 2), ("2026-06-30", "due_date", "mae_days", 15.0, 2),
+    ("2026-07-31", "model", "wape_13w", 0.25, 3), ("2026-07-31", "due_date", "wape_13w", 0.60, 3),
+    ("2026-07-31", "model", "mae_days", 5.0, 2), ("2026-07-31", "due_date", "mae_days", 12.0, 2),
+]
+FORECAST_METRICS = [
+    # metric, en, fr, unit, decimals, higher is better, target, definition en, fr
+    ("wape_13w", "Weekly cash error, 13 weeks", "Erreur hebdomadaire, 13 semaines", "rate", 1,
+     False, 0.25, "Sum of |expected - actual| weekly cash over the sum of actual cash.",
+     "Somme des écarts hebdomadaires absolus sur la somme des encaissements."),
+    ("mae_days", "Mean absolute error", "Erreur absolue moyenne", "days", 1, False, None,
+     "Mean |expected - actual settlement date| in days.",
+     "Moyenne de |date attendue - date réelle| en jours."),
+]
+
+
+def _build_forecast(connection: duckdb.DuckDBPyConnection) -> None:
+    weeks = ", ".join(f"p_week_{week} double" for week in WEEKS)
+    rows = [(*row[:9], *[row[9].get(week, 0.0) for week in WEEKS], *row[10:])
+            for row in PAYMENT_FORECAST]
+    _create(connection, "invoice_payment_forecast_facts",
+            "as_of_date date, document_id varchar, customer_id varchar, open_amount double, "
+            "expected_cash_amount double, forecast_basis varchar, is_promised boolean, "
+            f"is_disputed boolean, is_litigation boolean, {weeks}, p_later double, "
+            "expected_payment_date date, payment_date_p10 date, payment_date_p90 date, "
+            "p_paid_30d double, forecast_reasons varchar", rows)
+    connection.execute("""
+        create table marts.invoice_payment_forecast as
+        select facts.*, 'FR: ' || facts.forecast_reasons as forecast_reasons_fr,
+               aged.due_date, aged.days_past_due, customers.segment, customers.region,
+               customers.business_unit, customers.collector_id
+        from invoice_payment_forecast_facts as facts
+        join marts.customers as customers using (customer_id)
+        join marts.aged_balance as aged using (as_of_date, document_id)""")
+    weekly = [(as_of, dimension, value, week, *parts.get(week, (0, 0, 0)), litigation)
+              for (as_of, dimension, value), (parts, litigation) in CASH_FORECAST.items()
+              for week in WEEKS]
+    _create(connection, "cash_forecast_facts",
+            "as_of_date date, dimension varchar, dimension_value varchar, week_number integer, "
+            "expected_cash double, promised_cash double, disputed_cash double, "
+            "litigation_amount double", weekly)
+    connection.execute("""
+        create table marts.cash_forecast_by_dimension as
+        select as_of_date, dimension, dimension_value, week_number,
+               as_of_date + 7 * (week_number - 1) + 1 as week_start,
+               as_of_date + 7 * week_number as week_end, expected_cash,
+               expected_cash * 0.5 as cash_p10, expected_cash * 1.5 as cash_p90,
+               promised_cash, disputed_cash, litigation_amount
+        from cash_forecast_facts""")
+    connection.execute("""
+        create table marts.cash_forecast as
+        select * exclude (dimension, dimension_value) from marts.cash_forecast_by_dimension
+        where dimension = 'company'""")
+    _create(connection, "vs_actual_facts",
+            "as_of_date date, week_number integer, method varchar, expected_cash double, "
+            "actual_cash double", CASH_FORECAST_VS_ACTUAL)
+    connection.execute("""
+        create table marts.cash_forecast_vs_actual as
+        select as_of_date, week_number, as_of_date + 7 * (week_number - 1) + 1 as week_start,
+               as_of_date + 7 * week_number as week_end, method, expected_cash, actual_cash
+        from vs_actual_facts""")
+    _create(connection, "marts.forecast_accuracy",
+            "as_of_date date, method varchar, metric varchar, value double, invoices integer",
+            FORECAST_ACCURACY)
+    _create(connection, "marts.forecast_metric_catalogue",
+            "metric varchar, label_en varchar, label_fr varchar, unit varchar, "
+            "decimals integer, higher_is_better boolean, target double, "
+            "definition_en varchar, definition_fr varchar", FORECAST_METRICS)
 
 
 def _create(connection: duckdb.DuckDBPyConnection, table: str, columns: str,
@@ -511,6 +643,7 @@ def _build(connection: duckdb.DuckDBPyConnection, seeds: Path) -> None:
         ('rows_read_equals_loaded_plus_quarantined', 'customers', 'pass', '5 = 4 + 1',
          '2026-11-01 06:00'::timestamp))
         as t(check_name, entity, status, observed_value, checked_at)""")
+    _build_forecast(connection)
     for table, in connection.execute(
             "select table_name from duckdb_tables() where schema_name = 'main'").fetchall():
         connection.execute(f"drop table main.{table}")
