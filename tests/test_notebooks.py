@@ -92,12 +92,13 @@ def test_open_warehouse_names_the_missing_file(tmp_path):
         open_warehouse(tmp_path / "missing.duckdb")
 
 
-def test_the_four_notebooks_of_the_issue_are_there():
+def test_the_notebooks_of_the_issues_are_there():
     assert NOTEBOOKS == [
         "01_getting_started",
         "02_dso_explained",
         "03_payer_behaviour",
         "04_reminder_effectiveness",
+        "05_cash_forecast",
     ]
 
 
@@ -277,3 +278,16 @@ def test_reminder_notebook_funnel_and_uplift_interval(run_notebook, warehouse):
     # the bootstrap's estimator, run on the original sample, is the mart's estimator
     assert figures["uplift_recomputed"] == pytest.approx(mart_uplift)
     assert figures["interval_low"] < mart_uplift < figures["interval_high"]
+
+
+def test_forecast_notebook_recomputes_the_marts_brier_from_the_invoices(run_notebook, warehouse):
+    figures = run_notebook("05_cash_forecast")
+    # the notebook's Brier of P(paid within 30 days), from the invoice forecasts and their
+    # settlement dates, is the backtest mart's at every scored month end
+    assert figures["brier_30d_largest_gap_to_mart"] < 1e-9
+    assert figures["scored_as_of_dates"] == scalar(
+        warehouse, "select count(distinct as_of_date) from marts.forecast_accuracy "
+                   "where method = 'model' and metric = 'brier_30d' and value is not null")
+    # the calibration bins hold every invoice scored, and their shares are probabilities
+    assert figures["calibration_invoices"] > 0
+    assert all(0 <= share <= 1 for share in figures["calibration_observed"])
