@@ -70,13 +70,24 @@ last_calls as (
         as_of_dates.as_of_date,
         calls_in_order.customer_id,
         calls_in_order.call_date as last_call_date,
-        calls_in_order.stage as last_call_stage,
-        calls_in_order.stage in ('formal_notice', 'litigation')
-        or calls_in_order.channel = 'formal_notice' as is_legal_action
+        calls_in_order.stage as last_call_stage
     from calls_in_order
     inner join as_of_dates
         on calls_in_order.call_date <= as_of_dates.as_of_date
         and coalesce(calls_in_order.next_call_date, date '9999-12-31') > as_of_dates.as_of_date
+),
+
+-- the customer's latest formal notice or litigation call at D: the invoices overdue on that
+-- day are in litigation (a later reminder about newer invoices does not take them out)
+latest_legal_actions as (
+    select
+        as_of_dates.as_of_date,
+        calls.customer_id,
+        max(calls.call_date) as last_legal_action_date
+    from calls
+    inner join as_of_dates on calls.call_date <= as_of_dates.as_of_date
+    where calls.stage in ('formal_notice', 'litigation') or calls.channel = 'formal_notice'
+    group by as_of_dates.as_of_date, calls.customer_id
 ),
 
 post_due_calls as (
@@ -222,7 +233,7 @@ features as (
         open_items.as_of_date - last_calls.last_call_date as last_call_days_ago,
         last_calls.last_call_stage,
         coalesce(post_due_calls.post_due_calls_30d, 0) as post_due_calls_30d,
-        coalesce(last_calls.is_legal_action and open_items.due_date < last_calls.last_call_date, false)
+        coalesce(open_items.due_date < latest_legal_actions.last_legal_action_date, false)
             as is_litigation,
 
         coalesce(customer_promises.has_pending_promise, false) as has_pending_promise,
@@ -262,6 +273,9 @@ features as (
     left join last_calls
         on open_items.as_of_date = last_calls.as_of_date
         and open_items.customer_id = last_calls.customer_id
+    left join latest_legal_actions
+        on open_items.as_of_date = latest_legal_actions.as_of_date
+        and open_items.customer_id = latest_legal_actions.customer_id
     left join post_due_calls
         on open_items.as_of_date = post_due_calls.as_of_date
         and open_items.customer_id = post_due_calls.customer_id
