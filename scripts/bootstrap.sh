@@ -15,6 +15,15 @@ if [ -z "$python_bin" ]; then
 fi
 [ -n "$python_bin" ] || { echo "bootstrap: Python 3.11 is required" >&2; exit 1; }
 
+# LightGBM (the cash forecast) loads the OpenMP runtime, a Debian package
+if ! ldconfig -p 2>/dev/null | grep -q 'libgomp\.so\.1'; then
+    if [ "$(id -u)" = 0 ]; then
+        apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq libgomp1 >/dev/null
+    else
+        echo "bootstrap: LightGBM needs the OpenMP runtime: sudo apt-get install -y libgomp1" >&2; exit 1
+    fi
+fi
+
 [ -x .venv/bin/python ] || "$python_bin" -m venv .venv
 stamp=.venv/.installed
 if [ ! -f "$stamp" ] || [ requirements.lock -nt "$stamp" ] || [ pyproject.toml -nt "$stamp" ]; then
