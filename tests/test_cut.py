@@ -21,6 +21,7 @@ from credit_scoreboard.cut import cut_landing
 from credit_scoreboard.generate.tables import arrow_schema
 from credit_scoreboard.generate.writers import ExtractWriter
 from credit_scoreboard.ingest import load_landing
+from tests.test_ingest_corpus import cdar_message
 
 AT = dt.date(2024, 3, 31)
 FIRST_MTIME = 1_700_000_000
@@ -68,14 +69,23 @@ BOOK = {
         ("K3", "C2", "COL2", T(2024, 4, 1, 0, 0, 1), "phone", "pre_due", True,
          "callback_requested", None, None, "I2", 60),
     ],
+    "invoice_statuses": [
+        ("ST1", "I1", 200, T(2024, 1, 10, 9, 0, 0), "platform", None, None, None),
+        ("ST2", "I1", 212, T(2024, 2, 9, 15, 0, 0), "supplier", None, None, Decimal("1000.00")),
+        ("ST3", "I2", 207, T(2024, 3, 31, 23, 59, 59), "buyer", "PU_ERR", "CNP", None),
+        ("ST4", "I2", 205, T(2024, 4, 1, 0, 0, 0), "buyer", None, None, None),
+        ("ST5", "I3", 200, T(2024, 4, 1, 8, 0, 0), "platform", None, None, None),
+    ],
 }
-REMOVED = {"invoices": {"I3", "N1"}, "payments": {"P2"}, "disputes": {"S3"}, "calls": {"K3"}}
+REMOVED = {"invoices": {"I3", "N1"}, "payments": {"P2"}, "disputes": {"S3"}, "calls": {"K3"},
+           "invoice_statuses": {"ST4", "ST5"}}
 EXPECTED_COUNTS = {
     "customers": {"files": 1, "rows": 2, "removed": 0, "reopened": 0},
     "invoices": {"files": 1, "rows": 5, "removed": 2, "reopened": 0},
     "payments": {"files": 1, "rows": 3, "removed": 1, "reopened": 0},
     "disputes": {"files": 1, "rows": 4, "removed": 1, "reopened": 1},
     "calls": {"files": 1, "rows": 3, "removed": 1, "reopened": 0},
+    "invoice_statuses": {"files": 1, "rows": 5, "removed": 2, "reopened": 0},
 }
 FORMATS = ("csv", "csv-fr", "parquet", "xlsx")
 
@@ -135,7 +145,7 @@ def raw_rows(con, entity: str, where: str = "true", select: str = "*") -> list[t
 def assert_cut_loads_as_expected(full: duckdb.DuckDBPyConnection,
                                  cut: duckdb.DuckDBPyConnection) -> None:
     """The cut loads into the full load's rows minus REMOVED, S2 re-opened."""
-    for entity in ("customers", "invoices", "payments", "calls"):
+    for entity in ("customers", "invoices", "payments", "calls", "invoice_statuses"):
         key = contract.ENTITIES[entity].key
         removed = "', '".join(REMOVED.get(entity, ()))
         assert raw_rows(cut, entity) == raw_rows(full, entity, f"{key} not in ('{removed}')"), (
@@ -283,15 +293,48 @@ def test_rows_the_ingest_quarantines_are_kept_for_it_to_quarantine(tmp_path: Pat
     assert raw_rows(cut, "payments", select="payment_id") == [("P1",), ("P3",)]
 
 
-def test_statuses_messages_and_other_files_are_not_copied(tmp_path: Path) -> None:
+def test_other_files_are_not_copied(tmp_path: Path) -> None:
     landing, out = tmp_path / "landing", tmp_path / "cut"
     write_book(landing, "csv")
-    (landing / "flow6_0001.xml").write_text("<CrossDomainAcknowledgementAndResponse/>")
     (landing / "manifest.json").write_text("{}")
     (landing / ".hidden.csv").write_text("ignored")
     counts = cut_landing(landing, out, AT)
-    assert counts["skipped_files"] == ["flow6_0001.xml", "manifest.json"]
-    assert not (out / "flow6_0001.xml").exists() and not (out / "manifest.json").exists()
+    assert counts["skipped_files"] == ["manifest.json"]
+    assert not (out / "manifest.json").exists()
+
+
+def cdar_file(*statuses: tuple[str, str, str, str]) -> str:
+    """CDAR messages (id, invoice, code, CCYYMMDDHHMMSS) in one file, as in the corpus."""
+    return ('<?xml version="1.0" encoding="UTF-8"?>\n<batch>'
+            + "".join(cdar_message(*status) for status in statuses) + "</batch>\n")
+
+
+def test_cdar_statuses_after_d_are_removed(tmp_path: Path) -> None:
+    """Cut at D: no status after D remains in the CDAR XML files, those <= D are kept (the
+    file left without a message is not written), and the cut loads as the full one minus
+    the statuses after D."""
+    landing, out = tmp_path / "landing", tmp_path / "cut"
+    write_book(landing, "csv", {entity: BOOK[entity] for entity in ("customers", "invoices")})
+    (landing / "PA_flux6_0331.xml").write_text(cdar_file(
+        ("M1", "I1", "200", "20240110090000"),
+        ("M2", "I2", "207", "20240331235959"),  # on D: kept
+        ("M3", "I2", "205", "20240401000000"),  # after D: removed
+    ), encoding="utf-8")
+    (landing / "PA_flux6_0402.xml").write_text(cdar_file(
+        ("M4", "I1", "212", "20240402100000")), encoding="utf-8")
+    counts = cut_landing(landing, out, AT)
+    assert counts["invoice_statuses"] == {"files": 2, "rows": 4, "removed": 2, "reopened": 0}
+    assert not (out / "PA_flux6_0402.xml").exists()
+    assert (out / "PA_flux6_0331.xml").stat().st_mtime_ns == (
+        landing / "PA_flux6_0331.xml").stat().st_mtime_ns
+
+    full, cut = load(landing), load(out)
+    assert raw_rows(full, "invoice_statuses", select="status_id") == [
+        ("M1",), ("M2",), ("M3",), ("M4",)]
+    assert raw_rows(cut, "invoice_statuses") == raw_rows(
+        full, "invoice_statuses", "status_id in ('M1', 'M2')")
+    assert cut.execute("select count(*) from raw.invoice_statuses "
+                       "where status_time >= date '2024-04-01'").fetchone() == (0,)
 
 
 def test_out_must_be_a_new_or_empty_folder(tmp_path: Path) -> None:
@@ -312,6 +355,7 @@ def test_cli_cut(tmp_path: Path, capsys) -> None:
                  "--at", AT.isoformat()]) == 0
     printed = capsys.readouterr().out
     assert "disputes: 4 rows in 1 file(s), 1 removed, 1 re-opened" in printed
+    assert "invoice_statuses: 5 rows in 1 file(s), 2 removed" in printed
     assert sorted(path.name for path in out.iterdir()) == sorted(
         path.name for path in landing.iterdir())
     assert main(["cut", "--landing", str(landing), "--out", str(out),

@@ -22,6 +22,7 @@ from credit_scoreboard.generate import generate_landing
 
 BOOK = {"customers": 250, "years": 2.0, "seed": 5}
 END_DATE = dt.date(2026, 10, 31)
+GO_LIVE = dt.date(2026, 9, 1)  # e-invoicing: statuses for invoices dated from then on
 
 # How each text format writes a value (full match), and how to read it.
 AMOUNT = {"csv": r"-?\d+\.\d{2}", "csv-fr": r"-?\d{1,3}(?: \d{3})*,\d{2}"}
@@ -116,7 +117,7 @@ def read_parquet_extract(path: Path, entity: contract.Entity) -> pd.DataFrame:
 
 def read_landing(folder: Path, fmt: str) -> dict[str, pd.DataFrame]:
     extension = "parquet" if fmt == "parquet" else "csv"
-    extracts = sorted(p.name for p in folder.iterdir() if p.suffix != ".json")
+    extracts = sorted(p.name for p in folder.iterdir() if p.suffix not in (".json", ".xml"))
     assert extracts == sorted(f"{name}.{extension}" for name in contract.ENTITIES)
     return {
         name: read_parquet_extract(folder / f"{name}.{extension}", entity)
@@ -208,6 +209,20 @@ def contract_violations(frames: dict[str, pd.DataFrame], end_date: dt.date) -> l
     check(pre_due.call_time.dt.normalize().values
           < invoice_rows.due_date.reindex(pre_due.document_id).values,
           "calls: pre_due call on or after the due date")
+
+    statuses = frames["invoice_statuses"]
+    check(statuses.document_id.isin(invoice_rows.index), "statuses: unknown invoice")
+    check(statuses.status_code.between(200, 299), "statuses: code outside 200..299")
+    check(statuses.amount.dropna() >= 0, "statuses: negative amount")
+    check(statuses.status_time < end + pd.Timedelta(days=1), "statuses: after the book end")
+    # public-sector buyers are on Chorus Pro (B2G e-invoicing) since before the book's start
+    segment = customers.set_index("customer_id").segment.reindex(
+        invoice_rows.customer_id.reindex(statuses.document_id).values).values
+    check((statuses.status_time >= pd.Timestamp(GO_LIVE)).values | (segment == "Public sector"),
+          "statuses: before the go-live (other than the public sector)")
+    check(statuses.status_time.dt.normalize().values
+          >= invoice_rows.document_date.reindex(statuses.document_id).values,
+          "statuses: before the invoice date")
     return problems
 
 
@@ -490,5 +505,119 @@ def test_cli_generate_writes_a_french_landing_folder(tmp_path):
     out = tmp_path / "landing"
     assert main(["generate", "--out", str(out), "--customers", "40", "--years", "1",
                  "--format", "csv-fr", "--seed", "3", "--no-progress"]) == 0
+    manifest = json.loads((out / "manifest.json").read_text("utf-8"))
     assert sorted(p.name for p in out.iterdir()) == sorted(
-        [f"{name}.csv" for name in contract.ENTITIES] + ["manifest.json"])
+        [f"{name}.csv" for name in contract.ENTITIES] + ["manifest.json"]
+        + manifest["cdar_files"])
+
+
+def cdar_statuses(folder: Path) -> pd.DataFrame:
+    """The statuses of the generated CDAR XML files, read by the ingest's CDAR reader."""
+    from credit_scoreboard.ingest import cdar
+
+    rows = [row.fields for path in sorted(folder.glob("*.xml"))
+            for row in cdar.status_rows(cdar.parse_file(path))]
+    frame = pd.DataFrame(rows)
+    frame["status_code"] = frame.status_code.astype(int)
+    frame["status_time"] = pd.to_datetime(frame.status_time)
+    return frame
+
+
+def test_the_last_week_of_statuses_comes_as_cdar_xml(landings, book):
+    manifest = json.loads((landings["csv"] / "manifest.json").read_text("utf-8"))
+    messages = cdar_statuses(landings["csv"])
+    assert sorted(path.name for path in landings["csv"].glob("*.xml")) == manifest["cdar_files"]
+    assert len(messages) == manifest["cdar_statuses"] > 0
+    assert messages.status_id.is_unique
+    assert messages.status_time.min() >= pd.Timestamp(END_DATE) - pd.Timedelta(days=6)
+    assert messages.status_time.max() < pd.Timestamp(END_DATE) + pd.Timedelta(days=1)
+    in_table = set(r[0] for r in book.execute("select status_id from invoice_statuses").fetchall())
+    assert in_table.isdisjoint(messages.status_id)
+    assert scalar(book, "select max(status_time) from invoice_statuses") < pd.Timestamp(
+        END_DATE) - pd.Timedelta(days=6)
+    invoices = set(r[0] for r in book.execute("select document_id from invoices").fetchall())
+    assert set(messages.document_id) <= invoices
+    for fmt in ("csv-fr", "parquet"):  # the same messages whatever the table format
+        assert digest_xml(landings[fmt]) == digest_xml(landings["csv"])
+
+
+def digest_xml(folder: Path) -> dict[str, str]:
+    return {p.name: hashlib.sha256(p.read_bytes()).hexdigest() for p in folder.glob("*.xml")}
+
+
+@pytest.fixture(scope="module")
+def larger_statuses(tmp_path_factory):
+    """The larger book's statuses (table and XML), invoices, payments and disputes."""
+    folder = tmp_path_factory.mktemp("larger_statuses") / "parquet"
+    generate_landing(folder, customers=1000, years=2.0, seed=5, fmt="parquet", progress=False)
+    con = duckdb.connect()
+    for name in ("customers", "invoices", "payments", "disputes"):
+        con.execute(f"create table {name} as select * from read_parquet('{folder}/{name}.parquet')")
+    messages = cdar_statuses(folder)  # noqa: F841 (read by the SQL below)
+    con.execute(f"create table invoice_statuses as select * from read_parquet("
+                f"'{folder}/invoice_statuses.parquet') union all by name "
+                "select * replace (status_code::int as status_code, amount::decimal(18, 2) "
+                "as amount) from messages")
+    yield con
+    con.close()
+
+
+def test_statuses_are_consistent_with_the_book(larger_statuses):
+    con = larger_statuses
+    # Every invoice dated from the go-live (and deposited by the end) is deposited, once;
+    # public-sector invoices (Chorus Pro) from the book's start, the others not before.
+    assert scalar(con, """select count(*) from invoices where document_type = 'invoice'
+        and document_date >= date '2026-09-01' and document_id not in (
+            select document_id from invoice_statuses where status_code = 200)""") == 0
+    early = con.execute("""select segment, count(*) from invoice_statuses
+        join invoices using (document_id) join customers using (customer_id)
+        where status_code = 200 and document_date < date '2026-09-01' group by 1""").fetchall()
+    assert [segment for segment, _ in early] == ["Public sector"]
+    assert scalar(con, "select count(*) - count(distinct status_id) from invoice_statuses") == 0
+    # 212 on the day the invoice's last cash arrived, for the amount paid; 211 before it.
+    assert scalar(con, """
+        with cash as (select document_id, max(payment_date) as last_day, sum(amount) as paid
+                      from payments group by document_id)
+        select count(*) from invoice_statuses join cash using (document_id)
+        where status_code = 212 and status_time::date <> last_day""") == 0
+    assert scalar(con, """select count(*) from invoice_statuses as transmitted
+        join invoice_statuses as cashed using (document_id)
+        where transmitted.status_code = 211 and cashed.status_code = 212
+          and transmitted.status_time >= cashed.status_time""") == 0
+    # Some customers' platforms send only the mandatory statuses, others the optional ones.
+    optional, mandatory_only = con.execute("""
+        with seen as (select customer_id, bool_or(status_code not in (200, 210, 212, 213))
+                          as has_optional
+                      from invoice_statuses join invoices using (document_id) group by 1)
+        select count(*) filter (where has_optional), count(*) filter (where not has_optional)
+        from seen""").fetchone()
+    assert optional > 100 and mandatory_only > 100
+    # Disputes on the platform before the dispute log, and without any log row.
+    before_log, without_log = con.execute("""
+        select count(*) filter (where status_time::date < opened_date),
+               count(*) filter (where opened_date is null)
+        from invoice_statuses left join disputes using (document_id)
+        where status_code = 207""").fetchone()
+    assert before_log > 0 and without_log > 0
+    # Refusals: a credit note applying to the invoice follows.
+    refusals, followed = con.execute("""
+        select count(*), count(*) filter (where exists (
+            select 1 from invoices as notes
+            where notes.applies_to_document_id = invoice_statuses.document_id
+              and notes.document_date >= status_time::date))
+        from invoice_statuses where status_code = 210""").fetchone()
+    assert refusals > 0 and followed == refusals
+    # A few rejections, hours after the deposit, on invoices left unpaid.
+    rejections, late = con.execute("""
+        select count(*), count(*) filter (where rejected.status_time - deposited.status_time
+                                          > interval 6 hours)
+        from invoice_statuses as rejected join invoice_statuses as deposited using (document_id)
+        where rejected.status_code = 213 and deposited.status_code = 200""").fetchone()
+    assert 0 < rejections < 0.01 * scalar(con, "select count(*) from invoice_statuses") and (
+        late == 0)
+    # Approval delays by segment: public buyers approve slowest.
+    delays = dict(con.execute("""
+        select segment, avg(status_time::date - document_date)
+        from invoice_statuses join invoices using (document_id) join customers using (customer_id)
+        where status_code = 205 group by 1""").fetchall())
+    assert delays["Public sector"] > delays["Retail"] + 3

@@ -41,6 +41,48 @@ PAYMENT_HEADER = "payment_id,customer_id,document_id,payment_date,amount,method\
 DISPUTE_HEADER = (
     "dispute_id,document_id,customer_id,opened_date,reason,disputed_amount,status,closed_date\n"
 )
+STATUS_HEADER = (
+    "status_id,document_id,status_code,status_time,issuer,reason_code,requested_action,amount\n"
+)
+CDAR_SAMPLE = (Path(__file__).parent / "fixtures" / "cdar" / "flux6_sample_207_and_212.xml")
+CDAR_NAMESPACES = (
+    'xmlns:rsm="urn:un:unece:uncefact:data:standard:CrossDomainAcknowledgementAndResponse:100" '
+    'xmlns:ram="urn:un:unece:uncefact:data:standard:'
+    'ReusableAggregateBusinessInformationEntity:100" '
+    'xmlns:udt="urn:un:unece:uncefact:data:standard:UnqualifiedDataType:100"'
+)
+
+
+def cdar_message(message_id: str, invoice: str, code: str, time: str = "20240201093000",
+                 role: str = "BY") -> str:
+    """A minimal CDAR (flow 6) status message: what the ingest reads of one."""
+    return (
+        f"<rsm:CrossDomainAcknowledgementAndResponse {CDAR_NAMESPACES}>"
+        f"<rsm:ExchangedDocument><ram:ID>{message_id}</ram:ID>"
+        f"<ram:IssuerTradeParty><ram:RoleCode>{role}</ram:RoleCode></ram:IssuerTradeParty>"
+        "</rsm:ExchangedDocument><rsm:AcknowledgementDocument><ram:IssueDateTime>"
+        f'<udt:DateTimeString format="204">{time}</udt:DateTimeString></ram:IssueDateTime>'
+        f"<ram:ReferenceReferencedDocument><ram:IssuerAssignedID>{invoice}</ram:IssuerAssignedID>"
+        f"<ram:ProcessConditionCode>{code}</ram:ProcessConditionCode>"
+        "</ram:ReferenceReferencedDocument></rsm:AcknowledgementDocument>"
+        "</rsm:CrossDomainAcknowledgementAndResponse>"
+    )
+
+
+def cdar_file(*messages: str) -> str:
+    return '<?xml version="1.0" encoding="UTF-8"?>\n<batch>' + "".join(messages) + "</batch>\n"
+
+
+BILLION_LAUGHS = (
+    '<?xml version="1.0"?>\n<!DOCTYPE lolz [<!ENTITY lol "lol">'
+    + "".join(f'<!ENTITY lol{level} "{("&lol" + str(level - 1) + ";") * 10}">'
+              for level in range(2, 10)).replace("&lol1;", "&lol;")
+    + ']>\n<batch>&lol9;</batch>\n'
+)
+EXTERNAL_ENTITY = (
+    '<?xml version="1.0"?>\n<!DOCTYPE batch [<!ENTITY secret SYSTEM "file:///etc/passwd">]>\n'
+    + cdar_file(cdar_message("M1", "&secret;", "207")).split("\n", 1)[1]
+)
 
 
 def xlsx(sheets: dict[str, list[list]]) -> bytes:
@@ -306,7 +348,7 @@ CASES = [
         "unknown entity",
         {"invoice_lines.csv": "a,b\n1,2\n"},
         fails="invoice_lines.csv: unknown entity 'invoice' (file names start with one of: "
-              "customers, invoices, payments, disputes, calls)",
+              "customers, invoices, payments, disputes, calls, invoice_statuses)",
     ),
     Case(
         "other files are ignored: manifest, README, hidden files",
@@ -337,6 +379,91 @@ CASES = [
         {"customers.xlsx": b"PK\x03\x04 not really"},
         fails="customers.xlsx: not a readable XLSX file",
     ),
+    Case(
+        "invoice_statuses table, French dialect: the file name maps to invoice_statuses, "
+        "codes outside 200..299 and unknown invoices are quarantined",
+        {"invoice_statuses_fr.csv": STATUS_HEADER.replace(",", ";")
+         + "S1;I1;205;15/01/2024 10:30;buyer;;;\n"
+           "S2;I1;199;15/01/2024 10:31;buyer;;;\n"
+           "S3;I2;300;15/01/2024 10:32;platform;;;\n"
+           "S4;I9;207;15/01/2024 10:33;buyer;PU_ERR;cnp;\n"
+           "S5;I2;211;16/01/2024 08:00;buyer;;;500,00\n"
+           "S6;I2;206;16/01/2024 08:00;seller;;XYZ;-1\n"},
+        quarantined={
+            ("invoice_statuses_fr.csv", 2): "status_code: must be within 200..299",
+            ("invoice_statuses_fr.csv", 3): "status_code: must be within 200..299",
+            ("invoice_statuses_fr.csv", 4): "document_id: unknown invoice",
+            ("invoice_statuses_fr.csv", 6): "issuer: unknown value (expected buyer, supplier, "
+                                            "platform); requested_action: unknown value "
+                                            "(expected NOA, PIN, NIN, CNF, CNP, CNA, OTH); "
+                                            "amount: must be >= 0",
+        },
+        expect=[("select status_id, status_code, status_time::varchar, amount "
+                 "from raw.invoice_statuses order by 1",
+                 [("S1", 205, "2024-01-15 10:30:00", None),
+                  ("S5", 211, "2024-01-16 08:00:00", Decimal("500.00"))])],
+    ),
+    Case(
+        "invoice_statuses as Parquet and as XLSX; requested actions read in any case",
+        {"invoice_statuses.parquet": parquet(
+            "select 'P1' as status_id, 'I1' as document_id, 212 as status_code, "
+            "timestamp '2024-02-09 12:00:00' as status_time, 'supplier' as issuer, "
+            "1000.00::decimal(18,2) as amount"),
+         "invoice_statuses_book.xlsx": xlsx({"invoice_statuses": [
+             ["status_id", "document_id", "status_code", "status_time", "requested_action"],
+             ["X1", "I2", 207, dt.datetime(2024, 2, 1, 9, 30), "cnf"]]})},
+        expect=[("select status_id, status_code, status_time::varchar, requested_action, amount "
+                 "from raw.invoice_statuses order by 1",
+                 [("P1", 212, "2024-02-09 12:00:00", None, Decimal("1000.00")),
+                  ("X1", 207, "2024-02-01 09:30:00", "CNF", None)])],
+    ),
+    Case(
+        "CDAR XML: every *.xml file whatever its name, several messages per file",
+        {"PA_export_20240315.xml": CDAR_SAMPLE.read_bytes()},
+        expect=[("select status_id, document_id, status_code, status_time::varchar, issuer, "
+                 "reason_code, requested_action, amount from raw.invoice_statuses order by 1",
+                 [("MSG-0001", "I1", 207, "2024-01-20 10:15:00", "buyer", "PU_ERR", "CNP", None),
+                  ("MSG-0002", "I2", 212, "2024-03-15 09:00:00", "supplier", None, None,
+                   Decimal("500.00"))]),
+                ("select entity, rows_read, rows_loaded from raw.load_log "
+                 "where file_name = 'PA_export_20240315.xml'", [("invoice_statuses", 2, 2)])],
+    ),
+    Case(
+        "CDAR XML: a status code outside 200..299, a status for an unknown invoice",
+        {"statuses.xml": cdar_file(cdar_message("M1", "I1", "200"),
+                                   cdar_message("M2", "I1", "9999"),
+                                   cdar_message("M3", "I9", "207"))},
+        quarantined={("statuses.xml", 2): "status_code: must be within 200..299",
+                     ("statuses.xml", 3): "document_id: unknown invoice"},
+        expect=[("select status_id from raw.invoice_statuses", [("M1",)])],
+    ),
+    Case(
+        "CDAR XML: a duplicated message id is quarantined, the first one loaded",
+        {"statuses.xml": cdar_file(cdar_message("M1", "I1", "203"),
+                                   cdar_message("M1", "I1", "205"))},
+        quarantined={("statuses.xml", 2): "status_id: duplicated message id (first at row 1)"},
+        expect=[("select status_id, status_code from raw.invoice_statuses", [("M1", 203)])],
+    ),
+    Case(
+        "CDAR XML with an external entity (XXE) is refused, nothing loaded",
+        {"statuses.xml": EXTERNAL_ENTITY},
+        fails="statuses.xml: refused: unsafe XML",
+    ),
+    Case(
+        "CDAR XML with a billion-laughs payload is refused, nothing loaded",
+        {"statuses.xml": BILLION_LAUGHS},
+        fails="statuses.xml: refused: unsafe XML",
+    ),
+    Case(
+        "truncated CDAR XML fails the run",
+        {"statuses.xml": cdar_file(cdar_message("M1", "I1", "200"))[:-40]},
+        fails="statuses.xml: not well-formed XML",
+    ),
+    Case(
+        "an XML file without any CDAR message fails the run",
+        {"invoice.xml": '<?xml version="1.0"?>\n<Invoice><ID>I1</ID></Invoice>\n'},
+        fails="invoice.xml: no CDAR message (CrossDomainAcknowledgementAndResponse) in the file",
+    ),
 ]
 
 
@@ -351,8 +478,8 @@ def write_landing(folder: Path, files: dict[str, str | bytes], first_mtime: int)
 
 
 def raw_snapshot(con) -> dict[str, list[tuple]]:
-    tables = ["customers", "invoices", "payments", "disputes", "calls", "quarantine",
-              "load_log"]
+    tables = ["customers", "invoices", "payments", "disputes", "calls", "invoice_statuses",
+              "quarantine", "load_log"]
     return {table: con.execute(f"select * from raw.{table} order by all").fetchall()
             for table in tables}
 

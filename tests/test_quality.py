@@ -53,7 +53,7 @@ def test_clean_raw_passes_and_results_are_recorded(tmp_path: Path, expectations_
     # no dispute or call extract: a warning, not a stop
     assert by_check[("disputes", "row_count")] == ("warn", "0")
     assert {result.entity for result in results} == {
-        "customers", "invoices", "payments", "disputes", "calls"}
+        "customers", "invoices", "payments", "disputes", "calls", "invoice_statuses"}
 
     quality.record_results(con, results, CHECKED_AT)
     quality.record_results(con, quality.validate_raw(con, CHECKED_AT), CHECKED_AT)  # 2nd run

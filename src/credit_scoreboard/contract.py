@@ -37,6 +37,10 @@ CALL_OUTCOMES = (
     "wrong_contact",
 )
 PROMISE_OUTCOMES = ("promise_to_pay", "payment_plan")
+# E-invoicing lifecycle (AFNOR XP Z12-012, CDAR flow 6): who sent a status, what it asks.
+STATUS_ISSUERS = ("buyer", "supplier", "platform")
+REQUESTED_ACTIONS = ("NOA", "PIN", "NIN", "CNF", "CNP", "CNA", "OTH")
+STATUS_CODE_RANGE = (200, 299)
 
 
 @dataclass(frozen=True)
@@ -143,11 +147,29 @@ CALLS = Entity(
     ),
 )
 
+INVOICE_STATUSES = Entity(
+    "invoice_statuses",
+    "status_id",
+    (
+        Column("status_id", "text", required=True),
+        Column("document_id", "text", required=True),
+        Column("status_code", "int", required=True),
+        Column("status_time", "timestamp", required=True),
+        Column("issuer", "text", accepted_values=STATUS_ISSUERS),
+        Column("reason_code", "text"),
+        Column("requested_action", "text", accepted_values=REQUESTED_ACTIONS),
+        Column("amount", "decimal"),
+    ),
+)
+
 # Load order matters: later entities are checked against the keys of earlier ones.
 ENTITIES: dict[str, Entity] = {
-    entity.name: entity for entity in (CUSTOMERS, INVOICES, PAYMENTS, DISPUTES, CALLS)
+    entity.name: entity
+    for entity in (CUSTOMERS, INVOICES, PAYMENTS, DISPUTES, CALLS, INVOICE_STATUSES)
 }
 EXTRACT_EXTENSIONS = ("csv", "parquet", "xlsx")
+# The platforms' own CDAR messages: every `*.xml` file is invoice_statuses, whatever its name.
+STATUS_MESSAGE_EXTENSION = "xml"
 
 MARTS_COLUMNS: dict[str, tuple[str, ...]] = {
     "aged_balance": (
@@ -264,7 +286,34 @@ MARTS_COLUMNS |= {
         "cash_p90", "promised_cash", "disputed_cash",
     ),
     "forecast_accuracy": ("as_of_date", "method", "metric", "value", "invoices"),
+    # issue 16: the e-invoicing lifecycle
+    "invoice_lifecycle": (
+        "document_id", "customer_id", "current_status_code", "deposited_at", "made_available_at",
+        "approved_at", "disputed_at", "refused_at", "payment_transmitted_at", "cashed_at",
+        "rejected_at", "days_to_available", "days_to_approval", "current_status_at",
+        "current_reason_code", "current_requested_action", "document_date", "due_date",
+        "open_amount", "is_overdue", "never_made_available", "is_rejected", "is_platform_disputed",
+        "in_dispute_log", "segment", "region", "business_unit", "collector_id",
+    ),
+    "lifecycle_by_month": (
+        "month", "dimension", "dimension_value", "invoices_issued", "invoices_with_status",
+        "coverage", "deposited", "made_available", "approved", "disputed", "refused",
+        "payment_transmitted", "cashed", "rejected", "avg_days_to_available",
+        "avg_days_to_approval", "median_days_to_approval",
+    ),
+    "lifecycle_reasons": (
+        "month", "source", "status_code", "reason", "requested_action", "invoices", "amount",
+    ),
+    "lifecycle_coverage_by_customer": (
+        "customer_id", "customer_name", "segment", "invoices_issued", "invoices_with_status",
+        "coverage", "optional_statuses_seen", "platform_disputes", "platform_disputes_not_in_log",
+    ),
 }
+# issue 16: each open item's latest e-invoicing status and the collector's flags
+MARTS_COLUMNS["aged_balance"] += (
+    "is_platform_disputed", "lifecycle_status_code", "lifecycle_status_at",
+    "never_made_available", "is_rejected",
+)
 FORECAST_METHODS = ("model", "due_date", "customer_delay", "rules")
 FORECAST_METRICS = (
     "mae_days", "within_7d_share", "c_index", "brier_30d", "interval_coverage_80",

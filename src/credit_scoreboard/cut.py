@@ -8,7 +8,9 @@ quarantines it in both runs):
 - invoices and credit notes dated (document_date) after D;
 - payments dated (payment_date) after D;
 - calls made (call_time) after D;
-- invoice_statuses table rows deposited (status_time) after D;
+- invoice_statuses deposited (status_time) after D: table rows, and in the CDAR XML files
+  the statuses (acknowledgement documents) after D, a message left without any removed
+  whole, a file left without any message not written;
 - disputes opened after D; disputes closed after D are open again: status `open`,
   closed_date and resolution emptied;
 - customers: copied unchanged.
@@ -26,9 +28,10 @@ order of several files of one entity):
 - Parquet keeps its schema (column types and order), rewritten zstd-compressed.
 - XLSX keeps its workbook: rows of the sheet the ingest reads are deleted and cells edited
   in place (openpyxl), other sheets, cell types and number formats untouched.
+- CDAR XML keeps the elements it does not remove (written back by ElementTree: the XML
+  declaration and namespace prefixes are rewritten, the content is the same).
 
-Not cut, and not copied: the CDAR XML status messages (`*.xml`; their reading comes with
-issue 16) and files that are not extracts (manifest.json, README...). They are listed under
+Not copied: files that are not extracts (manifest.json, README...), listed under
 `skipped_files` in the result. Files are found and read with the ingest's own code
 (ingest.files, ingest.reading) and dates parsed with its SQL macros (ingest.rules), so the
 cut reads every dialect exactly as the pipeline does.
@@ -47,7 +50,8 @@ from pathlib import Path
 import duckdb
 
 from credit_scoreboard.contract import ENTITIES
-from credit_scoreboard.ingest.files import ExtractFile, discover_extracts
+from credit_scoreboard.ingest import cdar
+from credit_scoreboard.ingest.files import ExtractError, ExtractFile, discover_extracts
 from credit_scoreboard.ingest.reading import StagedExtract, stage_extract
 from credit_scoreboard.ingest.rules import PARSING_MACROS, parse_expression
 
@@ -121,6 +125,8 @@ def cut_extract(con: duckdb.DuckDBPyConnection, extract: ExtractFile, target: Pa
     """Write `extract` cut at `at` to `target`; returns (rows read, removed, re-opened).
 
     `con` must hold the ingest's PARSING_MACROS (cut_landing creates them)."""
+    if extract.extension == "xml":
+        return _cut_cdar(con, extract, target, at)
     rule = CUT_RULES[extract.entity]
     staged = stage_extract(con, extract)
     rows, removed, reopened = _decide(con, extract.entity, staged, rule, at)
@@ -287,3 +293,49 @@ def _write_xlsx(con, extract: ExtractFile, staged: StagedExtract, rule: CutRule,
             position += 1
         sheet.delete_rows(first, last - first + 1)
     workbook.save(target)
+
+
+# --- CDAR XML ----------------------------------------------------------------------------
+
+
+def _cut_cdar(con, extract: ExtractFile, target: Path, at: dt.date) -> tuple[int, int, int]:
+    """Remove the acknowledgements (statuses) whose status_time, parsed as the ingest parses
+    it, is a day after `at`; then the messages left without one. Nothing removed: copied."""
+    import xml.etree.ElementTree as ElementTree
+
+    try:
+        tree = cdar.parse_file(extract.path)
+        rows = cdar.status_rows(tree)
+    except cdar.CdarError as error:
+        raise ExtractError(extract.file_name, str(error)) from None
+    status_time = next(c for c in ENTITIES["invoice_statuses"].columns
+                       if c.name == "status_time")
+    after = parse_expression("invoice_statuses", status_time).replace(
+        "status_time__text", "nullif(trim(t), '')")
+    is_after = [value for (value,) in con.execute(
+        f"select coalesce(cast({after} as DATE) > ?, false) "
+        "from unnest(?::VARCHAR[]) with ordinality as texts(t, position) order by position",
+        [at, [row.fields.get("status_time") for row in rows]]).fetchall()]
+    # An acknowledgement holding several invoices' statuses goes when all of them go.
+    kept = {id(row.acknowledgement) for row, after in zip(rows, is_after, strict=True)
+            if not after}
+    removed_rows = [row for row in rows if id(row.acknowledgement) not in kept]
+    if not removed_rows:
+        shutil.copy2(extract.path, target)
+        return len(rows), 0, 0
+    parent_of = {child: parent for parent in tree.iter() for child in parent}
+    for row in removed_rows:
+        if row.acknowledgement in parent_of:  # once per acknowledgement
+            parent_of.pop(row.acknowledgement).remove(row.acknowledgement)
+    kept_messages = {id(row.message) for row in rows if id(row.acknowledgement) in kept}
+    if not kept_messages:
+        return len(rows), len(removed_rows), 0  # every status after D: no file at D
+    for message in cdar.messages(tree):
+        if id(message) not in kept_messages and message in parent_of:
+            parent_of.pop(message).remove(message)
+    for prefix, uri in cdar.NAMESPACES.items():
+        ElementTree.register_namespace(prefix, uri)
+    tree.write(target, encoding="UTF-8", xml_declaration=True)
+    source = extract.path.stat()
+    os.utime(target, ns=(source.st_atime_ns, source.st_mtime_ns))
+    return len(rows), len(removed_rows), 0

@@ -31,7 +31,7 @@ from pathlib import Path
 import duckdb
 
 from credit_scoreboard import settings
-from credit_scoreboard.contract import ENTITIES, PROMISE_OUTCOMES
+from credit_scoreboard.contract import ENTITIES, PROMISE_OUTCOMES, STATUS_CODE_RANGE
 
 DATA_SOURCE = "credit_scoreboard"
 KEEP_RUNS = 30  # validation results (and their data docs pages) kept per suite
@@ -158,6 +158,17 @@ ENTITY_CHECKS: dict[str, list[Check]] = {
         _zero("promised_before_call",
               "count(*) filter (where promised_date < cast(call_time as date))"),
         _zero("negative_durations", "count(*) filter (where duration_seconds < 0)"),
+    ],
+    "invoice_statuses": [
+        _zero("status_codes_out_of_range",
+              "count(*) filter (where status_code not between {} and {})".format(
+                  *STATUS_CODE_RANGE)),
+        _zero("negative_status_amounts", "count(*) filter (where amount < 0)"),
+        # A status before its invoice's date: a clock or a mapping problem at the platform.
+        _zero("statuses_before_invoice_date",
+              "count(*) filter (where cast(status_time as date) < "
+              + _INVOICE_OF.format(attribute="document_date") + ")",
+              critical=False, whole_table=True),
     ],
 }
 

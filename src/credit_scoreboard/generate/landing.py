@@ -13,10 +13,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
+import pyarrow as pa
 from tqdm import tqdm
 
 from credit_scoreboard import contract
-from credit_scoreboard.generate import collection, ledger
+from credit_scoreboard.generate import collection, ledger, statuses
 from credit_scoreboard.generate import customers as customer_module
 from credit_scoreboard.generate.calendar import (
     day_number,
@@ -81,8 +82,9 @@ def generate_landing(out_dir: Path, customers: int = 2000, years: float = 3.0, s
                      fmt: str = "csv", end_date: dt.date | None = None,
                      target_invoices: int | None = None,
                      progress: bool = True) -> GenerationSummary:
-    """Write customers, invoices, payments, disputes and calls extracts plus manifest.json
-    to out_dir (created if needed; earlier generated extracts there are replaced)."""
+    """Write customers, invoices, payments, disputes, calls and invoice_statuses extracts,
+    the last days' statuses as CDAR XML files, and manifest.json to out_dir (created if
+    needed; earlier generated extracts there are replaced)."""
     if fmt not in FORMATS:
         raise ValueError(f"unknown format {fmt!r}: expected one of {', '.join(FORMATS)}")
     end_date = end_date or DEFAULT_END_DATE
@@ -100,6 +102,8 @@ def generate_landing(out_dir: Path, customers: int = 2000, years: float = 3.0, s
     for entity in contract.ENTITIES:  # never leave a stale extract of the other format
         for ext in ("csv", "parquet"):
             (out_dir / f"{entity}.{ext}").unlink(missing_ok=True)
+    for stale in out_dir.glob("flux6_cdar_*.xml"):
+        stale.unlink()
 
     collectors = customer_module.draw_collectors(np.random.default_rng([seed, 0]))
     numbering = Numbering()
@@ -108,6 +112,7 @@ def generate_landing(out_dir: Path, customers: int = 2000, years: float = 3.0, s
     invoice_documents = 0
     brought_forward = 0  # invoices whose payment a call moved earlier
     profiles = np.zeros(len(customer_module.PROFILES), np.int64)
+    recent_statuses = []  # the last days' statuses, written as CDAR XML at the end
     writer = ExtractWriter(out_dir, fmt)
     chunks = range(0, customer_count, CUSTOMERS_PER_CHUNK)
     try:
@@ -118,6 +123,11 @@ def generate_landing(out_dir: Path, customers: int = 2000, years: float = 3.0, s
                 first + 1,
                 min(CUSTOMERS_PER_CHUNK, customer_count - first), collectors, months,
                 month_ends, start_day, end_day, numbering, tally)
+            # The statuses' own stream: the other extracts do not depend on them.
+            tables["invoice_statuses"], recent = statuses.split_recent(statuses.draw_statuses(
+                np.random.default_rng([seed, 4, chunk]), book, invoices,
+                tables.pop("invoice_ids"), end_day), end_day)
+            recent_statuses.append(recent)
             for entity, table in tables.items():
                 writer.write(entity, table)
                 row_counts[entity] += table.num_rows
@@ -126,6 +136,8 @@ def generate_landing(out_dir: Path, customers: int = 2000, years: float = 3.0, s
             profiles += np.bincount(book.profile, minlength=len(profiles))
     finally:
         writer.close()
+    cdar_files = statuses.write_cdar_files(out_dir, pa.concat_tables(recent_statuses)) if (
+        recent_statuses) else []
 
     truth = tally.as_manifest(month_ends, end_day)
     manifest = {
@@ -142,6 +154,9 @@ def generate_landing(out_dir: Path, customers: int = 2000, years: float = 3.0, s
         },
         "files": {entity: writer.path(entity).name for entity in contract.ENTITIES},
         "row_counts": row_counts,
+        # invoice_statuses of the last days, as the platforms' CDAR messages (not in the table)
+        "cdar_files": cdar_files,
+        "cdar_statuses": sum(table.num_rows for table in recent_statuses),
         "invoice_documents": invoice_documents,
         "amounts": "EUR, two decimals" + (
             "; parquet DECIMAL(18, 2)" if fmt == "parquet" else ""),
@@ -188,6 +203,7 @@ def _simulate_chunk(rng, allocation_rng, first_number, count, collectors, months
         "payments": payments_table(book, cash, invoice_ids, numbering),
         "disputes": disputes_table(book, invoices, invoice_ids, numbering),
         "calls": calls_table(book, calls, outcomes, invoice_ids, numbering),
+        "invoice_ids": invoice_ids,
     }
     return book, invoices, tables
 
@@ -223,5 +239,6 @@ def planted_effects() -> dict:
         "on_account_share_by_method": dict(
             zip(contract.PAYMENT_METHODS, ledger.ON_ACCOUNT_SHARE_BY_METHOD.tolist(),
                 strict=True)),
+        "invoice_statuses": statuses.planted_effects(),
     }
 

@@ -7,7 +7,7 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-from credit_scoreboard.contract import ENTITIES, EXTRACT_EXTENSIONS
+from credit_scoreboard.contract import ENTITIES, EXTRACT_EXTENSIONS, STATUS_MESSAGE_EXTENSION
 
 
 class ExtractError(Exception):
@@ -37,8 +37,17 @@ class ExtractFile:
         return self.path.suffix.lower().lstrip(".")
 
 
-# `<entity>.<ext>` or `<entity>_<anything>.<ext>`
-_EXTRACT_NAME = re.compile(r"^(?P<entity>[^_.]+)(_[^/]*)?\.(?P<ext>[^.]+)$")
+# `<entity>.<ext>` or `<entity>_<anything>.<ext>`; entity names may hold `_`
+# (invoice_statuses): the longest entity name the file name starts with wins.
+_ENTITY_PREFIX = re.compile(
+    "^(?P<entity>" + "|".join(sorted(map(re.escape, ENTITIES), key=len, reverse=True))
+    + r")(?:_.*)?$", re.IGNORECASE)
+
+
+def entity_of(stem: str) -> str | None:
+    """The entity a file name (without extension) names, None when it names none."""
+    match = _ENTITY_PREFIX.match(stem)
+    return match["entity"].lower() if match else None
 
 
 def file_checksum(path: Path) -> str:
@@ -54,22 +63,25 @@ def discover_extracts(landing_dir: Path) -> list[ExtractFile]:
 
     Load order: entity (contract.ENTITIES: customers first, so that later entities are
     checked against the keys already loaded), then file modification time, then name.
-    Hidden files and other extensions (manifest.json, README...) are ignored; a csv,
-    parquet or xlsx file whose name names no entity raises ExtractError.
+    Every `*.xml` file is invoice_statuses (CDAR messages, named as each platform names
+    them). Hidden files and other extensions (manifest.json, README...) are ignored; a
+    csv, parquet or xlsx file whose name names no entity raises ExtractError.
     """
     extracts = []
     for path in landing_dir.iterdir():
         if path.name.startswith(".") or not path.is_file():
             continue
         extension = path.suffix.lower().lstrip(".")
+        if extension == STATUS_MESSAGE_EXTENSION:
+            extracts.append((path, "invoice_statuses"))
+            continue
         if extension not in EXTRACT_EXTENSIONS:
             continue
-        match = _EXTRACT_NAME.match(path.name)
-        entity = match["entity"].lower() if match else ""
-        if entity not in ENTITIES:
+        entity = entity_of(path.stem)
+        if entity is None:
             raise ExtractError(
                 path.name,
-                f"unknown entity {entity or path.stem!r} (file names start with one of: "
+                f"unknown entity {path.stem.split('_')[0]!r} (file names start with one of: "
                 f"{', '.join(ENTITIES)})",
             )
         extracts.append((path, entity))

@@ -67,7 +67,8 @@ def load_landing(con: duckdb.DuckDBPyConnection, landing_dir: Path) -> IngestRep
 
     - A file whose (file_name, checksum) is already in raw.load_log is skipped: loading
       the same folder twice changes nothing, load log included.
-    - Files load entity by entity (customers, invoices, payments, disputes, calls), then
+    - Files load entity by entity (customers, invoices, payments, disputes, calls,
+      invoice_statuses), then
       in modification order, then by name; so referential rules see every key loaded
       before, in earlier runs or earlier in this one.
     - A row breaking a rule goes to raw.quarantine with all the rules it breaks; the
@@ -201,6 +202,7 @@ CHANGE_DATE = {
     "payments": "payment_date",
     "disputes": "least(opened_date, coalesce(closed_date, opened_date))",
     "calls": "cast(call_time as date)",
+    "invoice_statuses": "cast(status_time as date)",
 }
 
 

@@ -4,7 +4,8 @@ Every format ends in the same two temp tables, so that the rules (rules.py) see 
 - `extract_rows(row_number, c1 .. cN)`: one VARCHAR column per column of the file, in
   file order; `row_number` counts data rows from 1.
 - `extract_rejects(row_number, row_text, rule)`: rows whose structure is broken (a CSV
-  line with too few or too many fields); they are quarantined as they are.
+  line with too few or too many fields, a CDAR message whose id an earlier message of the
+  file already used); they are quarantined as they are.
 Parsing and checking values is the rules' job: nothing here looks at a value.
 """
 
@@ -13,6 +14,7 @@ from __future__ import annotations
 import codecs
 import csv
 import datetime as dt
+import io
 import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -20,6 +22,7 @@ from pathlib import Path
 import duckdb
 
 from credit_scoreboard.contract import ENTITIES
+from credit_scoreboard.ingest import cdar
 from credit_scoreboard.ingest.files import ExtractError, ExtractFile
 
 _CHUNK = 1 << 24  # 16 MiB: transcoding streams, it never holds a whole file
@@ -49,6 +52,8 @@ def stage_extract(con: duckdb.DuckDBPyConnection, extract: ExtractFile) -> Stage
         return _stage_parquet(con, extract)
     if extract.extension == "xlsx":
         return _stage_xlsx(con, extract)
+    if extract.extension == "xml":
+        return _stage_cdar(con, extract)
     # A Windows-1252 file is read from a UTF-8 copy, deleted once DuckDB has read it.
     with tempfile.TemporaryDirectory(prefix="credit-ingest-") as scratch:
         return _stage_csv(con, extract, Path(scratch))
@@ -298,6 +303,49 @@ def _stage_xlsx(con, extract: ExtractFile) -> StagedExtract:
     con.execute("create temp table extract_rows as select * from xlsx_rows order by row_number")
     con.unregister("xlsx_rows")
     return StagedExtract(column_of, file_columns, ",", f"xlsx sheet {sheet.title!r}", ignored)
+
+
+# --- CDAR XML (invoice_statuses) -----------------------------------------------------------
+
+
+def _stage_cdar(con, extract: ExtractFile) -> StagedExtract:
+    """One row per status of the file's CDAR messages (ingest.cdar), in file order, one
+    text column per contract column. A message id used by an earlier message of the file
+    is a resend: quarantined, the first one loaded."""
+    import pyarrow as pa
+
+    try:
+        rows = cdar.status_rows(cdar.parse_file(extract.path))
+    except cdar.CdarError as error:
+        raise ExtractError(extract.file_name, str(error)) from None
+    columns = ENTITIES[extract.entity].column_names
+    file_columns = [f"c{position}" for position in range(1, len(columns) + 1)]
+    first_row_of: dict[str, int] = {}
+    kept, rejects = [], []
+    for row_number, row in enumerate(rows, start=1):
+        values = [row.fields.get(column) for column in columns]
+        status_id = row.fields.get("status_id")
+        if status_id is not None and status_id in first_row_of:
+            line = io.StringIO()
+            csv.writer(line, lineterminator="").writerow(values)
+            rejects.append((row_number, line.getvalue(), "status_id: duplicated message id "
+                            f"(first at row {first_row_of[status_id]})"))
+            continue
+        if status_id is not None:
+            first_row_of[status_id] = row_number
+        kept.append((row_number, values))
+    table = pa.table(
+        {"row_number": pa.array([number for number, _ in kept], pa.int64())}
+        | {column: pa.array([values[index] for _, values in kept], pa.string())
+           for index, column in enumerate(file_columns)}
+    )
+    con.register("cdar_rows", table)
+    con.execute("create temp table extract_rows as select * from cdar_rows order by row_number")
+    con.unregister("cdar_rows")
+    if rejects:
+        con.executemany("insert into extract_rejects values (?, ?, ?)", rejects)
+    column_of = dict(zip(columns, file_columns, strict=True))
+    return StagedExtract(column_of, file_columns, ",", f"cdar xml, {len(rows)} statuses")
 
 
 def _cell_text(value) -> str | None:

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from credit_scoreboard.contract import ENTITIES, PROMISE_OUTCOMES, Column
+from credit_scoreboard.contract import ENTITIES, PROMISE_OUTCOMES, STATUS_CODE_RANGE, Column
 
 
 @dataclass(frozen=True)
@@ -90,6 +90,7 @@ _NORMALISE = {
     "country": "upper({t})",
     "currency": "upper({t})",
     ("calls", "channel"): "coalesce(lower({t}), 'phone')",
+    ("invoice_statuses", "requested_action"): "upper({t})",  # codes: NOA, PIN...
 }
 
 
@@ -111,6 +112,7 @@ REFERENCES = {
     "payments": {"customer_id": "customers", "document_id": "invoices"},
     "disputes": {"customer_id": "customers", "document_id": "invoices"},
     "calls": {"customer_id": "customers", "document_id": "invoices"},
+    "invoice_statuses": {"document_id": "invoices"},
 }
 _UNKNOWN = {"customers": "unknown customer", "invoices": "unknown invoice"}
 # What rules may read of the referenced row, as ref_<column>__<attribute>.
@@ -157,6 +159,11 @@ ENTITY_RULES: dict[str, tuple[Rule, ...]] = {
              f"{_PROMISE} and promised_date__text is null"),
         Rule("promised_date", "before the call date", "promised_date < cast(call_time as DATE)"),
         Rule("duration_seconds", "must be >= 0", "duration_seconds < 0"),
+    ),
+    "invoice_statuses": (
+        Rule("status_code", "must be within {}..{}".format(*STATUS_CODE_RANGE),
+             "status_code not between {} and {}".format(*STATUS_CODE_RANGE)),
+        Rule("amount", "must be >= 0", "amount < 0"),
     ),
 }
 

@@ -37,7 +37,12 @@ open_invoices as (
         open_items.days_past_due,
         aging_buckets.bucket as aging_bucket,
         open_items.open_amount,
-        open_items.is_disputed
+        open_items.is_disputed,
+        open_items.is_platform_disputed,
+        open_items.lifecycle_status_code,
+        open_items.lifecycle_status_at,
+        open_items.never_made_available,
+        open_items.is_rejected
     from open_items
     left join aging_buckets
         on open_items.days_past_due between aging_buckets.lower_days_past_due
@@ -54,7 +59,12 @@ unapplied_balances as (
         null::integer as days_past_due,
         'unapplied' as aging_bucket,
         unapplied_amount as open_amount,
-        false as is_disputed
+        false as is_disputed,
+        false as is_platform_disputed,
+        null::integer as lifecycle_status_code,
+        null::timestamp as lifecycle_status_at,
+        false as never_made_available,
+        false as is_rejected
     from unapplied
 ),
 
