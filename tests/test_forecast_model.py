@@ -17,7 +17,7 @@ from credit_scoreboard.forecast.distribution import (
     business_days,
     nearest_run_days,
 )
-from credit_scoreboard.forecast.invoice_forecast import read_training_rows
+from credit_scoreboard.forecast.invoice_forecast import fit_date, read_training_rows
 from credit_scoreboard.forecast.model import (
     CATEGORICAL_FEATURES,
     DERIVED_FEATURES,
@@ -176,6 +176,24 @@ def test_training_set_reads_only_what_was_known_at_d():
     assert (pd.to_datetime(labelled["as_of_date"]) + pd.to_timedelta(
         labelled["days_to_settlement"], unit="D")).max() <= pd.Timestamp(d)
     assert training.equals(training.sort_values(["as_of_date", "document_id"], ignore_index=True))
+
+
+@pytest.mark.parametrize("as_of, refit_months, expected", [
+    # a quarter end fits its own model set
+    (dt.date(2026, 3, 31), 3, dt.date(2026, 3, 31)),
+    # the next two month ends read the quarter end's set
+    (dt.date(2026, 4, 30), 3, dt.date(2026, 3, 31)),
+    (dt.date(2026, 5, 31), 3, dt.date(2026, 3, 31)),
+    # a run date inside December: the last quarter end before it is 30 September
+    (dt.date(2026, 12, 2), 3, dt.date(2026, 9, 30)),
+    # across a year: January 2027 reads 31 December 2026
+    (dt.date(2027, 1, 31), 3, dt.date(2026, 12, 31)),
+    # monthly refits: every month end is its own fit date; a run date reads the last one
+    (dt.date(2026, 2, 28), 1, dt.date(2026, 2, 28)),
+    (dt.date(2026, 12, 2), 1, dt.date(2026, 11, 30)),
+])
+def test_fit_date_is_the_latest_refit_month_end_not_after_d(as_of, refit_months, expected):
+    assert fit_date(as_of, refit_months) == expected
 
 
 def test_reasons_in_words():
