@@ -19,7 +19,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from credit_scoreboard.forecast.distribution import WEEKS, DailyDistribution
+from credit_scoreboard.forecast.distribution import DAYS_PER_WEEK, WEEKS, DailyDistribution
 from credit_scoreboard.forecast.model import (
     CATEGORICAL_FEATURES,
     NUMERIC_FEATURES,
@@ -28,6 +28,7 @@ from credit_scoreboard.forecast.model import (
     category_lists,
     derived_feature_sql,
 )
+from credit_scoreboard.forecast.part_payments import fit_weekly_rates, weekly_rates
 from credit_scoreboard.forecast.payment_calendar import DEFAULT_TAIL_LEVEL, PaymentCalendar
 from credit_scoreboard.forecast.reasons import forecast_reasons
 
@@ -52,6 +53,7 @@ OUTPUT_COLUMNS = {
     "expected_cash_amount": "decimal(18, 2)",
     **{name: "double" for name in WEEK_COLUMNS},
     "p_later": "double",
+    "part_payment_weekly_rate": "double",
     "is_promised": "boolean",
     "is_disputed": "boolean",
     "is_litigation": "boolean",
@@ -86,12 +88,14 @@ def read_open_invoices(features, as_of_date: dt.date, settings: ForecastSettings
     )
 
 
-def read_training_rows(features, outcomes, as_of_date: dt.date,
+def read_training_rows(features, outcomes, payments, as_of_date: dt.date,
                        settings: ForecastSettings) -> pd.DataFrame:
     """The labelled month-end snapshots D' of D (D - training_months < D' <= D - H): at most
     max_training_rows, chosen by an MD5 of the key, sorted by (as_of_date, document_id).
 
-    days_to_settlement = settlement_date - D' when settled by D' + H, else H."""
+    days_to_settlement = settlement_date - D' when settled by D' + H, else H; settled_13w:
+    settled within the 13 weeks after D'; part_paid_13w: the cash paid to the invoice in
+    those 13 weeks before its settlement day (instalments, an undisputed part)."""
     horizon = settings.horizon_days
     snapshot_filter = (
         "as_of_date = last_day(as_of_date)"
@@ -109,13 +113,29 @@ def read_training_rows(features, outcomes, as_of_date: dt.date,
     )
     settled = outcomes.project("document_id as settled_document_id, settlement_date")
     labelled = sampled.join(settled, "document_id = settled_document_id", how="left")
+    part_paid = (
+        labelled.project("as_of_date as paid_as_of_date, document_id as paid_document_id, "
+                         "settlement_date as paid_settlement_date")
+        .join(payments.project("document_id as payment_document_id, payment_date, amount"),
+              f"""payment_document_id = paid_document_id
+                  and payment_date > paid_as_of_date
+                  and payment_date <= paid_as_of_date + {WEEKS * DAYS_PER_WEEK}
+                  and (paid_settlement_date is null or payment_date < paid_settlement_date)""")
+        .aggregate("paid_as_of_date, paid_document_id, sum(amount) as part_paid_13w",
+                   "paid_as_of_date, paid_document_id")
+    )
     return (
-        labelled.project(
-            f"* exclude (sample_key, settled_document_id, settlement_date), "
+        labelled.join(part_paid, "as_of_date = paid_as_of_date and document_id = paid_document_id",
+                      how="left")
+        .project(
+            "* exclude (sample_key, settled_document_id, settlement_date, paid_as_of_date, "
+            "paid_document_id), "
             f"greatest(case when settlement_date <= as_of_date + {horizon}"
             f" then settlement_date - as_of_date else {horizon} end, 1) as days_to_settlement, "
             f"case when settlement_date <= as_of_date + {horizon}"
-            f" then isodow(settlement_date) end as settlement_weekday")
+            f" then isodow(settlement_date) end as settlement_weekday, "
+            f"coalesce(settlement_date <= as_of_date + {WEEKS * DAYS_PER_WEEK}, false)"
+            " as settled_13w")
         .order("as_of_date, document_id")
         .df()
     )
@@ -164,10 +184,11 @@ def _month_end(day: dt.date) -> dt.date:
 @dataclass
 class ModelSet:
     """What is learnt at a fit date: the payment-date model and the cash calendar (None
-    with too little history)."""
+    with too little history), and the weekly part-payment rates (part_payments.py)."""
 
     model: PaymentDateModel | None
     calendar: PaymentCalendar | None
+    part_payment_rates: dict[int, float]
 
     @property
     def tail_level(self) -> float:
@@ -179,10 +200,11 @@ def fit_model_set(training: pd.DataFrame, settings: ForecastSettings) -> ModelSe
     # cross-fitting needs a customer per fold at least
     if (len(training) < settings.min_training_rows
             or training["customer_id"].nunique() < settings.folds):
-        return ModelSet(None, None)
+        return ModelSet(None, None, {})
     model = PaymentDateModel(settings).fit(training, category_lists(training))
     calendar = PaymentCalendar(settings.horizon_days).fit(model.out_of_fold, training)
-    return ModelSet(model, calendar)
+    rates = fit_weekly_rates(training.assign(expected_cash_amount=expected_cash_amount(training)))
+    return ModelSet(model, calendar, rates)
 
 
 def forecast_as_of(frame: pd.DataFrame, as_of_date: dt.date, model_set: ModelSet,
@@ -205,8 +227,10 @@ def forecast_as_of(frame: pd.DataFrame, as_of_date: dt.date, model_set: ModelSet
     chunks = []
     for start in range(0, len(frame), CHUNK_ROWS):
         chunk = frame.iloc[start:start + CHUNK_ROWS]
-        chunks.append(assemble_rows(chunk, daily(chunk), basis[start:start + CHUNK_ROWS],
-                                    model_set.tail_level, reason_labels))
+        rows = assemble_rows(chunk, daily(chunk), basis[start:start + CHUNK_ROWS],
+                             model_set.tail_level, reason_labels)
+        rows["part_payment_weekly_rate"] = weekly_rates(chunk, model_set.part_payment_rates)
+        chunks.append(rows)
     return pd.concat(chunks, ignore_index=True)
 
 
@@ -243,7 +267,7 @@ def output_projection() -> str:
     return ", ".join(expressions)
 
 
-def forecast_invoices(session, features, outcomes, as_of_dates: list[dt.date],
+def forecast_invoices(session, features, outcomes, payments, as_of_dates: list[dt.date],
                       settings: ForecastSettings, reason_labels=None):
     """Every as-of date's rows, as a DuckDB relation with the mart's columns and types.
     One model set per fit date, fitted once for the as-of dates it serves. (LightGBM
@@ -254,7 +278,7 @@ def forecast_invoices(session, features, outcomes, as_of_dates: list[dt.date],
         fit_at = fit_date(as_of_date, settings.refit_months)
         if fit_at not in model_sets:
             model_sets = {fit_at: fit_model_set(
-                read_training_rows(features, outcomes, fit_at, settings), settings)}
+                read_training_rows(features, outcomes, payments, fit_at, settings), settings)}
         frame = read_open_invoices(features, as_of_date, settings)
         frames.append(forecast_as_of(frame, as_of_date, model_sets[fit_at], settings,
                                      reason_labels))

@@ -22,6 +22,7 @@ def model(dbt, session):
 
     features = dbt.ref("int_forecast_invoice_features")
     outcomes = dbt.ref("int_forecast_invoice_outcomes")
+    payments = dbt.ref("stg_erp__payments").filter("document_id is not null")
     value_labels = dbt.ref("value_labels")
 
     # dbt reads the config keys a python model uses from literal calls
@@ -43,4 +44,5 @@ def model(dbt, session):
         for code, label_en, label_fr in value_labels.filter("field = 'reason'")
         .project("code, label_en, label_fr").fetchall()
     }
-    return forecast_invoices(session, features, outcomes, as_of_dates, settings, reason_labels)
+    return forecast_invoices(session, features, outcomes, payments, as_of_dates, settings,
+                             reason_labels)
