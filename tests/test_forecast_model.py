@@ -17,7 +17,7 @@ from credit_scoreboard.forecast.distribution import (
     business_days,
     nearest_run_days,
 )
-from credit_scoreboard.forecast.invoice_forecast import read_training_rows
+from credit_scoreboard.forecast.invoice_forecast import fit_date, read_training_rows
 from credit_scoreboard.forecast.model import (
     CATEGORICAL_FEATURES,
     DERIVED_FEATURES,
@@ -164,8 +164,15 @@ def test_training_set_reads_only_what_was_known_at_d():
                 " cast(rules_method_date as date) as rules_method_date from features_frame")
     con.execute("create table outcomes as select document_id,"
                 " cast(settlement_date as date) as settlement_date from outcomes_frame")
+    # each invoice: 10 paid 5 days after its snapshot, 99 paid 100 days after (past 13 weeks)
+    con.execute("""create table payments as
+        select document_id, cast(as_of_date as date) + 5 as payment_date, 10.0 as amount
+        from features_frame
+        union all
+        select document_id, cast(as_of_date as date) + 100, 99.0 from features_frame""")
 
-    training = read_training_rows(con.table("features"), con.table("outcomes"), d, SETTINGS)
+    training = read_training_rows(con.table("features"), con.table("outcomes"),
+                                  con.table("payments"), d, SETTINGS)
     snapshots = set(pd.to_datetime(training["as_of_date"]).dt.date)
     assert snapshots == {dt.date(2024, 7, 31), dt.date(2025, 2, 28)}
     labelled = training.merge(outcomes, on="document_id")
@@ -176,6 +183,52 @@ def test_training_set_reads_only_what_was_known_at_d():
     assert (pd.to_datetime(labelled["as_of_date"]) + pd.to_timedelta(
         labelled["days_to_settlement"], unit="D")).max() <= pd.Timestamp(d)
     assert training.equals(training.sort_values(["as_of_date", "document_id"], ignore_index=True))
+    # part payments: the 10 paid on day 5 counts when the invoice was settled after day 5;
+    # the 99 of day 100 is past the 13 weeks (91 days) and never counts
+    part_paid = labelled["part_paid_13w"].fillna(0).to_numpy()
+    assert list(part_paid) == list(np.where(settled_days > 5, 10.0, 0.0))
+    assert list(labelled["settled_13w"]) == list(settled_days <= 91)
+
+
+@pytest.mark.parametrize("as_of, refit_months, expected", [
+    # a quarter end fits its own model set
+    (dt.date(2026, 3, 31), 3, dt.date(2026, 3, 31)),
+    # the next two month ends read the quarter end's set
+    (dt.date(2026, 4, 30), 3, dt.date(2026, 3, 31)),
+    (dt.date(2026, 5, 31), 3, dt.date(2026, 3, 31)),
+    # a run date inside December: the last quarter end before it is 30 September
+    (dt.date(2026, 12, 2), 3, dt.date(2026, 9, 30)),
+    # across a year: January 2027 reads 31 December 2026
+    (dt.date(2027, 1, 31), 3, dt.date(2026, 12, 31)),
+    # monthly refits: every month end is its own fit date; a run date reads the last one
+    (dt.date(2026, 2, 28), 1, dt.date(2026, 2, 28)),
+    (dt.date(2026, 12, 2), 1, dt.date(2026, 11, 30)),
+])
+def test_fit_date_is_the_latest_refit_month_end_not_after_d(as_of, refit_months, expected):
+    assert fit_date(as_of, refit_months) == expected
+
+
+def test_weekly_part_payment_rates_worked_by_hand():
+    from credit_scoreboard.forecast.part_payments import fit_weekly_rates, weekly_rates
+
+    training = pd.DataFrame({
+        # A: settled on day 20 (week 3): weeks 1-2 open; B: not settled within 13 weeks
+        # C: settled on day 7 (week 1): no week open; D: settled on day 30 (week 5): 4 weeks
+        "is_disputed": [False, False, True, True],
+        "expected_cash_amount": [1000.0, 500.0, 900.0, 400.0],
+        "days_to_settlement": [20, 120, 7, 30],
+        "settled_13w": [True, False, True, True],
+        "part_paid_13w": [40.0, 65.0, None, 32.0],
+    })
+    rates = fit_weekly_rates(training)
+    # not disputed: (40 + 65) / (1000 x 2 + 500 x 13) = 105 / 8500
+    assert rates[0] == pytest.approx(105 / 8500)
+    # disputed: (0 + 32) / (900 x 0 + 400 x 4) = 0.02
+    assert rates[1] == pytest.approx(0.02)
+    assert list(weekly_rates(training, rates)) == [rates[0], rates[0], 0.02, 0.02]
+    # a rate is capped at 1/13: 13 weeks of part payments never pay more than the invoice
+    capped = fit_weekly_rates(training.assign(part_paid_13w=[5000.0, 0.0, 0.0, 0.0]))
+    assert capped[0] == pytest.approx(1 / 13)
 
 
 def test_reasons_in_words():

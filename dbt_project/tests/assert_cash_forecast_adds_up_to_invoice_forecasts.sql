@@ -1,11 +1,14 @@
 -- Rule: the cash expected over the 13 weeks after D (cash_forecast) is the invoices' expected
--- cash times their chance of being settled within those 13 weeks (1 - p_later), over the
--- invoices open at D not in litigation; and the litigation amount is their open amount.
+-- cash less what comes after week 13, over the invoices open at D not in litigation; and the
+-- litigation amount is their open amount. After week 13 comes what is left at the settlement
+-- of an invoice settled later (p_later), once 13 weeks of part payments were paid:
+-- p_later * max(0, 1 - 13 x rate) (forecast/part_payments.py).
 -- Returns the as-of dates where either differs by more than a cent per week.
 with invoice_totals as (
     select
         as_of_date,
-        sum(case when not is_litigation then expected_cash_amount * (1 - p_later) else 0 end)
+        sum(case when not is_litigation then expected_cash_amount
+            * (1 - p_later * greatest(0, 1 - 13 * part_payment_weekly_rate)) else 0 end)
             as expected_cash,
         sum(case when is_litigation then open_amount else 0 end) as litigation_amount
     from {{ ref('invoice_payment_forecast') }}

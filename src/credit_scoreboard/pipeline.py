@@ -283,7 +283,8 @@ def dbt_fingerprint() -> str:
             if (path.is_file() and path.suffix in DBT_SOURCE_SUFFIXES
                     and relative.parts[0] not in ("target", "logs", "dbt_packages", "__pycache__")
                     and not any(part.startswith(".") for part in relative.parts)):
-                digest.update(f"{root.name}/{relative}".encode() + b"\0" + path.read_bytes() + b"\0")
+                name = f"{root.name}/{relative}".encode()
+                digest.update(name + b"\0" + path.read_bytes() + b"\0")
     return digest.hexdigest()[:16]
 
 

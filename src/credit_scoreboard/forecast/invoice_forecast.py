@@ -1,9 +1,10 @@
 """The rows of marts.invoice_payment_forecast, one as-of date at a time.
 
-For each as-of date D: read the invoices open at D (int_forecast_invoice_features), fit the
-model set of D on the month-end snapshots whose outcome was known at D (model.py) and its
-calendar (payment_calendar.py), read each invoice's daily distribution (distribution.py),
-then its basis, reasons and expected cash.
+For each as-of date D: read the invoices open at D (int_forecast_invoice_features), take the
+model set of D's fit date F <= D (fit_date: the latest month end by default), fitted once on the
+month-end snapshots whose outcome was known at F (model.py) with its calendar
+(payment_calendar.py), read each invoice's daily distribution (distribution.py), then its
+basis, reasons and expected cash.
 Only what is dated <= D is read for D, so a run on the extracts cut at D gives the same
 rows. With too little history (fewer than `min_training_rows` labelled rows) the forecast
 is a point on the rules baseline's date, basis `no_history` unless a litigation, dispute
@@ -13,11 +14,12 @@ or promise drives it.
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
 
-from credit_scoreboard.forecast.distribution import WEEKS, DailyDistribution
+from credit_scoreboard.forecast.distribution import DAYS_PER_WEEK, WEEKS, DailyDistribution
 from credit_scoreboard.forecast.model import (
     CATEGORICAL_FEATURES,
     NUMERIC_FEATURES,
@@ -26,6 +28,7 @@ from credit_scoreboard.forecast.model import (
     category_lists,
     derived_feature_sql,
 )
+from credit_scoreboard.forecast.part_payments import fit_weekly_rates, weekly_rates
 from credit_scoreboard.forecast.payment_calendar import DEFAULT_TAIL_LEVEL, PaymentCalendar
 from credit_scoreboard.forecast.reasons import forecast_reasons
 
@@ -50,6 +53,7 @@ OUTPUT_COLUMNS = {
     "expected_cash_amount": "decimal(18, 2)",
     **{name: "double" for name in WEEK_COLUMNS},
     "p_later": "double",
+    "part_payment_weekly_rate": "double",
     "is_promised": "boolean",
     "is_disputed": "boolean",
     "is_litigation": "boolean",
@@ -84,12 +88,14 @@ def read_open_invoices(features, as_of_date: dt.date, settings: ForecastSettings
     )
 
 
-def read_training_rows(features, outcomes, as_of_date: dt.date,
+def read_training_rows(features, outcomes, payments, as_of_date: dt.date,
                        settings: ForecastSettings) -> pd.DataFrame:
     """The labelled month-end snapshots D' of D (D - training_months < D' <= D - H): at most
     max_training_rows, chosen by an MD5 of the key, sorted by (as_of_date, document_id).
 
-    days_to_settlement = settlement_date - D' when settled by D' + H, else H."""
+    days_to_settlement = settlement_date - D' when settled by D' + H, else H; settled_13w:
+    settled within the 13 weeks after D'; part_paid_13w: the cash paid to the invoice in
+    those 13 weeks before its settlement day (instalments, an undisputed part)."""
     horizon = settings.horizon_days
     snapshot_filter = (
         "as_of_date = last_day(as_of_date)"
@@ -107,13 +113,29 @@ def read_training_rows(features, outcomes, as_of_date: dt.date,
     )
     settled = outcomes.project("document_id as settled_document_id, settlement_date")
     labelled = sampled.join(settled, "document_id = settled_document_id", how="left")
+    part_paid = (
+        labelled.project("as_of_date as paid_as_of_date, document_id as paid_document_id, "
+                         "settlement_date as paid_settlement_date")
+        .join(payments.project("document_id as payment_document_id, payment_date, amount"),
+              f"""payment_document_id = paid_document_id
+                  and payment_date > paid_as_of_date
+                  and payment_date <= paid_as_of_date + {WEEKS * DAYS_PER_WEEK}
+                  and (paid_settlement_date is null or payment_date < paid_settlement_date)""")
+        .aggregate("paid_as_of_date, paid_document_id, sum(amount) as part_paid_13w",
+                   "paid_as_of_date, paid_document_id")
+    )
     return (
-        labelled.project(
-            f"* exclude (sample_key, settled_document_id, settlement_date), "
+        labelled.join(part_paid, "as_of_date = paid_as_of_date and document_id = paid_document_id",
+                      how="left")
+        .project(
+            "* exclude (sample_key, settled_document_id, settlement_date, paid_as_of_date, "
+            "paid_document_id), "
             f"greatest(case when settlement_date <= as_of_date + {horizon}"
             f" then settlement_date - as_of_date else {horizon} end, 1) as days_to_settlement, "
             f"case when settlement_date <= as_of_date + {horizon}"
-            f" then isodow(settlement_date) end as settlement_weekday")
+            f" then isodow(settlement_date) end as settlement_weekday, "
+            f"coalesce(settlement_date <= as_of_date + {WEEKS * DAYS_PER_WEEK}, false)"
+            " as settled_13w")
         .order("as_of_date, document_id")
         .df()
     )
@@ -142,35 +164,73 @@ def expected_cash_amount(frame: pd.DataFrame) -> np.ndarray:
     return np.where(is_disputed, open_amount - disputed * credit_share, open_amount).round(2)
 
 
-def forecast_as_of(features, outcomes, as_of_date: dt.date, settings: ForecastSettings,
+def fit_date(as_of_date: dt.date, refit_months: int) -> dt.date:
+    """The month end whose model set serves D: the latest month end <= D whose month is a
+    multiple of `refit_months` (1: every month end; 3: the quarter ends). D's forecast
+    reads the model fitted at that date, so it still reads nothing dated after D."""
+    month_index = as_of_date.year * 12 + as_of_date.month - 1  # months since year 0
+    if as_of_date != _month_end(as_of_date):
+        month_index -= 1  # D is not a month end: the previous month end is <= D
+    month_index -= (month_index + 1) % refit_months
+    year, month = divmod(month_index, 12)
+    return _month_end(dt.date(year, month + 1, 1))
+
+
+def _month_end(day: dt.date) -> dt.date:
+    following = (day.replace(day=28) + dt.timedelta(days=4)).replace(day=1)
+    return following - dt.timedelta(days=1)
+
+
+@dataclass
+class ModelSet:
+    """What is learnt at a fit date: the payment-date model and the cash calendar (None
+    with too little history), and the weekly part-payment rates (part_payments.py)."""
+
+    model: PaymentDateModel | None
+    calendar: PaymentCalendar | None
+    part_payment_rates: dict[int, float]
+
+    @property
+    def tail_level(self) -> float:
+        return self.calendar.tail_level if self.calendar else DEFAULT_TAIL_LEVEL
+
+
+def fit_model_set(training: pd.DataFrame, settings: ForecastSettings) -> ModelSet:
+    """The model set learnt from the training rows of a fit date (read_training_rows)."""
+    # cross-fitting needs a customer per fold at least
+    if (len(training) < settings.min_training_rows
+            or training["customer_id"].nunique() < settings.folds):
+        return ModelSet(None, None, {})
+    model = PaymentDateModel(settings).fit(training, category_lists(training))
+    calendar = PaymentCalendar(settings.horizon_days).fit(model.out_of_fold, training)
+    rates = fit_weekly_rates(training.assign(expected_cash_amount=expected_cash_amount(training)))
+    return ModelSet(model, calendar, rates)
+
+
+def forecast_as_of(frame: pd.DataFrame, as_of_date: dt.date, model_set: ModelSet,
+                   settings: ForecastSettings,
                    reason_labels: dict[str, tuple[str, str]] | None = None) -> pd.DataFrame:
-    """The forecast rows of one as-of date (pandas; dates as days after D in *_days)."""
-    frame = read_open_invoices(features, as_of_date, settings)
+    """The forecast rows of the invoices open at D (`frame`: read_open_invoices), pandas,
+    dates as days after D in *_days."""
     if frame.empty:
         return frame
-    training = read_training_rows(features, outcomes, as_of_date, settings)
-    # cross-fitting needs a customer per fold at least
-    has_model = (len(training) >= settings.min_training_rows
-                 and training["customer_id"].nunique() >= settings.folds)
-    horizon = settings.horizon_days
-    tail_level = DEFAULT_TAIL_LEVEL
-    if has_model:
-        model = PaymentDateModel(settings).fit(training, category_lists(training, frame))
-        calendar = PaymentCalendar(horizon).fit(model.out_of_fold, training)
-        tail_level = calendar.tail_level
+    model, calendar = model_set.model, model_set.calendar
+    has_model = model is not None
 
-        def daily(chunk: pd.DataFrame) -> DailyDistribution:
+    def daily(chunk: pd.DataFrame) -> DailyDistribution:
+        if has_model:
             return calendar.daily(model.distribution(chunk), chunk, as_of_date)
-    else:
-        def daily(chunk: pd.DataFrame) -> DailyDistribution:
-            return DailyDistribution.point(chunk["rules_method_days"].to_numpy(), horizon)
+        return DailyDistribution.point(chunk["rules_method_days"].to_numpy(),
+                                       settings.horizon_days)
 
     basis = forecast_basis(frame, has_model)
     chunks = []
     for start in range(0, len(frame), CHUNK_ROWS):
         chunk = frame.iloc[start:start + CHUNK_ROWS]
-        chunks.append(assemble_rows(chunk, daily(chunk), basis[start:start + CHUNK_ROWS],
-                                    tail_level, reason_labels))
+        rows = assemble_rows(chunk, daily(chunk), basis[start:start + CHUNK_ROWS],
+                             model_set.tail_level, reason_labels)
+        rows["part_payment_weekly_rate"] = weekly_rates(chunk, model_set.part_payment_rates)
+        chunks.append(rows)
     return pd.concat(chunks, ignore_index=True)
 
 
@@ -207,11 +267,21 @@ def output_projection() -> str:
     return ", ".join(expressions)
 
 
-def forecast_invoices(session, features, outcomes, as_of_dates: list[dt.date],
+def forecast_invoices(session, features, outcomes, payments, as_of_dates: list[dt.date],
                       settings: ForecastSettings, reason_labels=None):
-    """Every as-of date's rows, as a DuckDB relation with the mart's columns and types."""
-    frames = [forecast_as_of(features, outcomes, as_of_date, settings, reason_labels)
-              for as_of_date in sorted(as_of_dates)]
+    """Every as-of date's rows, as a DuckDB relation with the mart's columns and types.
+    One model set per fit date, fitted once for the as-of dates it serves. (LightGBM
+    crashes when two threads fit at once: the dates run one after the other.)"""
+    frames: list[pd.DataFrame] = []
+    model_sets: dict[dt.date, ModelSet] = {}
+    for as_of_date in sorted(as_of_dates):
+        fit_at = fit_date(as_of_date, settings.refit_months)
+        if fit_at not in model_sets:
+            model_sets = {fit_at: fit_model_set(
+                read_training_rows(features, outcomes, payments, fit_at, settings), settings)}
+        frame = read_open_invoices(features, as_of_date, settings)
+        frames.append(forecast_as_of(frame, as_of_date, model_sets[fit_at], settings,
+                                     reason_labels))
     frames = [frame for frame in frames if not frame.empty]
     if frames:
         rows = pd.concat(frames, ignore_index=True)

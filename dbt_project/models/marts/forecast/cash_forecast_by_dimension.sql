@@ -29,13 +29,25 @@ invoice_weeks as (
         invoice_forecasts.expected_cash_amount,
         invoice_forecasts.is_promised,
         invoice_forecasts.is_disputed,
+        invoice_forecasts.part_payment_weekly_rate as weekly_rate,
         [
             p_week_1, p_week_2, p_week_3, p_week_4, p_week_5, p_week_6, p_week_7,
             p_week_8, p_week_9, p_week_10, p_week_11, p_week_12, p_week_13
-        ][weeks.week_number] as p_week
+        ] as p_weeks
     from invoice_forecasts
     cross join weeks
     where not invoice_forecasts.is_litigation
+),
+
+-- the share of the invoice's expected cash arriving in week k (forecast/part_payments.py):
+-- while open it pays `weekly_rate` a week, on its settlement week what is left
+-- cash_share_k = p_k * max(0, 1 - rate * (k - 1)) + rate * P(settled after week k)
+invoice_cash_weeks as (
+    select
+        *,
+        p_weeks[week_number] * greatest(0, 1 - weekly_rate * (week_number - 1))
+        + weekly_rate * greatest(0, 1 - list_sum(p_weeks[1:week_number])) as p_week
+    from invoice_weeks
 ),
 
 -- a customer's invoices move together (one payment run settles several): their spreads add up
@@ -50,7 +62,7 @@ customer_weeks as (
         sum(case when is_promised and not is_disputed then expected_cash_amount * p_week else 0 end)
             as promised_cash,
         sum(case when is_disputed then expected_cash_amount * p_week else 0 end) as disputed_cash
-    from invoice_weeks
+    from invoice_cash_weeks
     group by as_of_date, customer_id, week_number
 ),
 

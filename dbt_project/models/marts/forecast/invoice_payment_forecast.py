@@ -1,8 +1,9 @@
 """grain: one row per as_of_date x invoice open at as_of_date.
 
 The payment forecast of every invoice open at each as-of date D (CONTRACT.md sections 2-3):
-the engine credit_scoreboard.forecast fits one LightGBM model set per D on the month ends
-whose outcome was known at D, and reads each invoice's settlement distribution. Only what is
+the engine credit_scoreboard.forecast fits a LightGBM model set at each month end F
+(var forecast_refit_months) on the month ends whose outcome was known at F, and reads each
+invoice's settlement distribution at every D from F to the next fit date. Only what is
 dated <= D is read for D: the rows of D never change later, so the model is incremental by
 date (macros/incremental_by_date.sql): it computes the as-of dates from rebuild_from on.
 """
@@ -21,6 +22,7 @@ def model(dbt, session):
 
     features = dbt.ref("int_forecast_invoice_features")
     outcomes = dbt.ref("int_forecast_invoice_outcomes")
+    payments = dbt.ref("stg_erp__payments").filter("document_id is not null")
     value_labels = dbt.ref("value_labels")
 
     # dbt reads the config keys a python model uses from literal calls
@@ -35,10 +37,12 @@ def model(dbt, session):
         training_months=int(dbt.config.get("forecast_training_months")),
         max_training_rows=int(dbt.config.get("forecast_max_training_rows")),
         min_training_rows=int(dbt.config.get("forecast_min_training_rows")),
+        refit_months=int(dbt.config.get("forecast_refit_months")),
     )
     reason_labels = {
         code: (label_en, label_fr)
         for code, label_en, label_fr in value_labels.filter("field = 'reason'")
         .project("code, label_en, label_fr").fetchall()
     }
-    return forecast_invoices(session, features, outcomes, as_of_dates, settings, reason_labels)
+    return forecast_invoices(session, features, outcomes, payments, as_of_dates, settings,
+                             reason_labels)
