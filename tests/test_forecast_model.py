@@ -17,7 +17,13 @@ from credit_scoreboard.forecast.distribution import (
     business_days,
     nearest_run_days,
 )
-from credit_scoreboard.forecast.invoice_forecast import fit_date, read_training_rows
+from credit_scoreboard.forecast.invoice_forecast import (
+    fit_date,
+    forecast_basis,
+    payment_transmitted,
+    read_training_rows,
+    transmitted_distribution,
+)
 from credit_scoreboard.forecast.model import (
     CATEGORICAL_FEATURES,
     DERIVED_FEATURES,
@@ -229,6 +235,32 @@ def test_weekly_part_payment_rates_worked_by_hand():
     # a rate is capped at 1/13: 13 weeks of part payments never pay more than the invoice
     capped = fit_weekly_rates(training.assign(part_paid_13w=[5000.0, 0.0, 0.0, 0.0]))
     assert capped[0] == pytest.approx(1 / 13)
+
+
+def test_a_payment_sent_by_the_buyer_is_forecast_from_the_books_lags():
+    # At D the book's invoices settled after their 211 took 1 (P10) to 4 days (P90), from 30
+    # of them. T1's payment was sent 1 day ago: days 1-3 after D, a third each (4 - 1 = 3);
+    # T2's 6 days ago: past every lag, the next day. T3 is in litigation: not this rule.
+    # T4 has no 211. T5's book had only 12 such invoices: too few, the model.
+    frame = pd.DataFrame({
+        "payment_transmitted_days_ago": [1, 6, 2, None, 1],
+        "transmitted_settled_invoices": [30, 30, 30, None, 12],
+        "transmitted_to_cash_days_p10": [1, 1, 1, None, 1],
+        "transmitted_to_cash_days_p90": [4, 4, 4, None, 4],
+        "is_litigation": [False, False, True, False, False],
+        "is_disputed": [True, False, False, False, False],
+        "is_promised": [False, False, False, False, True],
+    })
+    transmitted = payment_transmitted(frame, SETTINGS)
+    assert list(transmitted) == [True, True, False, False, False]
+    assert list(forecast_basis(frame, True, transmitted)) == [
+        "payment_transmitted", "payment_transmitted", "litigation", "model", "promise"]
+    daily = transmitted_distribution(frame.iloc[:2], 120).probabilities
+    assert np.allclose(daily[0, :3], 1 / 3) and daily[0, 3:].sum() == 0
+    assert daily[1, 0] == 1.0
+    # the ablation (var forecast_use_lifecycle_statuses false) turns the rule off
+    blind = ForecastSettings(use_lifecycle_statuses=False)
+    assert not payment_transmitted(frame, blind).any()
 
 
 def test_reasons_in_words():

@@ -86,6 +86,22 @@ class DailyDistribution:
         probabilities[np.arange(len(days)), days - FIRST_DAY] = 1.0
         return cls(probabilities)
 
+    @classmethod
+    def uniform(cls, first_days: np.ndarray, last_days: np.ndarray,
+                horizon_days: int) -> DailyDistribution:
+        """The probability spread evenly over days first..last after D, per invoice."""
+        first = np.clip(np.asarray(first_days, dtype=np.int64), FIRST_DAY, horizon_days)
+        last = np.clip(np.asarray(last_days, dtype=np.int64), first, horizon_days)
+        days = np.arange(FIRST_DAY, horizon_days + 1)[None, :]
+        inside = (days >= first[:, None]) & (days <= last[:, None])
+        return cls(inside / inside.sum(axis=1, keepdims=True))
+
+    def replaced(self, rows: np.ndarray, other: DailyDistribution) -> DailyDistribution:
+        """This distribution with the invoices of `rows` (a mask) taken from `other`."""
+        probabilities = self.probabilities.copy()
+        probabilities[rows] = other.probabilities[rows]
+        return DailyDistribution(probabilities)
+
     @property
     def horizon_days(self) -> int:
         return self.probabilities.shape[1]

@@ -8,7 +8,9 @@ basis, reasons and expected cash.
 Only what is dated <= D is read for D, so a run on the extracts cut at D gives the same
 rows. With too little history (fewer than `min_training_rows` labelled rows) the forecast
 is a point on the rules baseline's date, basis `no_history` unless a litigation, dispute
-or promise drives it.
+or promise drives it. An invoice whose buyer sent the payment (e-invoicing status 211) is
+forecast from the days such payments took to arrive in the book (basis
+`payment_transmitted`).
 """
 
 from __future__ import annotations
@@ -141,15 +143,45 @@ def read_training_rows(features, outcomes, payments, as_of_date: dt.date,
     )
 
 
-def forecast_basis(frame: pd.DataFrame, has_model: bool) -> np.ndarray:
-    """What drives the forecast: litigation, then a dispute, then a promise covering the
-    invoice, else the model (or no_history without one)."""
+# Fewer invoices settled after their 211 by D: too few to read the lag from.
+MIN_TRANSMITTED_SETTLED = 20
+
+
+def payment_transmitted(frame: pd.DataFrame, settings: ForecastSettings) -> np.ndarray:
+    """The invoices whose buyer sent the payment (e-invoicing status 211 dated <= D), when the
+    book tells how long such payments take to arrive (enough invoices settled after their
+    211 by D), unless in litigation. Off with var forecast_use_lifecycle_statuses false."""
+    if not settings.use_lifecycle_statuses:
+        return np.zeros(len(frame), dtype=bool)
+    settled = pd.to_numeric(frame["transmitted_settled_invoices"], errors="coerce").fillna(0)
+    litigation = frame["is_litigation"].fillna(False).astype(bool)
+    return ((settled >= MIN_TRANSMITTED_SETTLED) & ~litigation).to_numpy()
+
+
+def transmitted_distribution(frame: pd.DataFrame, horizon_days: int) -> DailyDistribution:
+    """The settlement of an invoice whose payment was sent `payment_transmitted_days_ago`:
+    spread evenly over the 211-to-settlement days of the invoices settled by D (P10 to P90),
+    less the days already gone (at least the next day)."""
+    ago = pd.to_numeric(frame["payment_transmitted_days_ago"], errors="coerce").fillna(0)
+    low = pd.to_numeric(frame["transmitted_to_cash_days_p10"], errors="coerce").fillna(1) - ago
+    high = pd.to_numeric(frame["transmitted_to_cash_days_p90"], errors="coerce").fillna(1) - ago
+    return DailyDistribution.uniform(np.maximum(low.to_numpy(), 1),
+                                     np.maximum(high.to_numpy(), 1), horizon_days)
+
+
+def forecast_basis(frame: pd.DataFrame, has_model: bool,
+                   transmitted: np.ndarray | None = None) -> np.ndarray:
+    """What drives the forecast: litigation, then a payment the buyer said it sent (211),
+    then a dispute, then a promise covering the invoice, else the model (or no_history
+    without one)."""
     def flag(name):
         return frame[name].fillna(False).astype(bool).to_numpy()
 
+    if transmitted is None:
+        transmitted = np.zeros(len(frame), dtype=bool)
     return np.select(
-        [flag("is_litigation"), flag("is_disputed"), flag("is_promised")],
-        ["litigation", "dispute", "promise"],
+        [flag("is_litigation"), transmitted, flag("is_disputed"), flag("is_promised")],
+        ["litigation", "payment_transmitted", "dispute", "promise"],
         "model" if has_model else "no_history",
     ).astype(object)
 
@@ -217,17 +249,25 @@ def forecast_as_of(frame: pd.DataFrame, as_of_date: dt.date, model_set: ModelSet
     model, calendar = model_set.model, model_set.calendar
     has_model = model is not None
 
-    def daily(chunk: pd.DataFrame) -> DailyDistribution:
-        if has_model:
-            return calendar.daily(model.distribution(chunk), chunk, as_of_date)
-        return DailyDistribution.point(chunk["rules_method_days"].to_numpy(),
-                                       settings.horizon_days)
+    transmitted = payment_transmitted(frame, settings)
 
-    basis = forecast_basis(frame, has_model)
+    def daily(chunk: pd.DataFrame, transmitted: np.ndarray) -> DailyDistribution:
+        if has_model:
+            distribution = calendar.daily(model.distribution(chunk), chunk, as_of_date)
+        else:
+            distribution = DailyDistribution.point(chunk["rules_method_days"].to_numpy(),
+                                                   settings.horizon_days)
+        if transmitted.any():
+            distribution = distribution.replaced(
+                transmitted, transmitted_distribution(chunk, settings.horizon_days))
+        return distribution
+
+    basis = forecast_basis(frame, has_model, transmitted)
     chunks = []
     for start in range(0, len(frame), CHUNK_ROWS):
         chunk = frame.iloc[start:start + CHUNK_ROWS]
-        rows = assemble_rows(chunk, daily(chunk), basis[start:start + CHUNK_ROWS],
+        in_chunk = transmitted[start:start + CHUNK_ROWS]
+        rows = assemble_rows(chunk, daily(chunk, in_chunk), basis[start:start + CHUNK_ROWS],
                              model_set.tail_level, reason_labels)
         rows["part_payment_weekly_rate"] = weekly_rates(chunk, model_set.part_payment_rates)
         chunks.append(rows)

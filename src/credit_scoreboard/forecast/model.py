@@ -26,6 +26,14 @@ import pandas as pd
 
 from credit_scoreboard.forecast.distribution import ResidualDistribution
 
+# The e-invoicing lifecycle at D: approved (205) and payment transmitted (211) come days
+# before the cash (var forecast_use_lifecycle_statuses: false blanks them, to measure them).
+LIFECYCLE_FEATURES = (
+    "lifecycle_status_code",
+    "lifecycle_status_days_ago",
+    "approved_days_ago",
+    "payment_transmitted_days_ago",
+)
 # The columns of int_forecast_invoice_features the model reads as they are.
 NUMERIC_FEATURES = (
     "invoice_amount",
@@ -64,6 +72,7 @@ NUMERIC_FEATURES = (
     "reason_owner_avg_resolution_days",
     "reason_credit_share",
     "cust_disputes_12m",
+    *LIFECYCLE_FEATURES,
     "as_of_month",
     "due_month",
 )
@@ -128,6 +137,7 @@ class ForecastSettings:
     learning_rate: float = 0.15
     leaves: int = 15
     min_rows_per_leaf: int = 60
+    use_lifecycle_statuses: bool = True
     seed: int = 7
     # one thread: LightGBM's OpenMP threads slow down badly when dbt runs other models
     # on the other cores
@@ -152,10 +162,13 @@ def _lightgbm_parameters(settings: ForecastSettings, objective: str) -> dict:
     }
 
 
-def feature_matrix(frame: pd.DataFrame, categories: dict[str, list[str]]) -> np.ndarray:
+def feature_matrix(frame: pd.DataFrame, categories: dict[str, list[str]],
+                   blank: tuple[str, ...] = ()) -> np.ndarray:
     """The matrix LightGBM sees (FEATURES order): numbers as float, each category as its
-    code in a fixed list (the same codes at fit and predict), missing as NaN."""
+    code in a fixed list (the same codes at fit and predict), missing as NaN; the `blank`
+    columns all missing (the model cannot use them)."""
     columns = [
+        np.full(len(frame), np.nan) if name in blank else
         pd.to_numeric(frame[name], errors="coerce").to_numpy(dtype="float64", na_value=np.nan)
         for name in NUMERIC_FEATURES + DERIVED_FEATURES
     ]
@@ -202,6 +215,10 @@ class PaymentDateModel:
     residuals_by_group: dict[int, np.ndarray] = field(default_factory=dict)
     out_of_fold: ResidualDistribution | None = None  # the training rows' distributions
 
+    @property
+    def blank_features(self) -> tuple[str, ...]:
+        return () if self.settings.use_lifecycle_statuses else LIFECYCLE_FEATURES
+
     def fit(self, training: pd.DataFrame, categories: dict[str, list[str]]) -> PaymentDateModel:
         """`training`: feature columns, `customer_id` and `days_to_settlement` (the label),
         sorted by (as_of_date, document_id)."""
@@ -210,7 +227,7 @@ class PaymentDateModel:
 
         settings = self.settings
         self.categories = categories
-        features = feature_matrix(training, categories)
+        features = feature_matrix(training, categories, self.blank_features)
         base = features[:, RULES_METHOD_DAYS_COLUMN]
         correction = training["days_to_settlement"].to_numpy(dtype=float) - base
         groups = training["customer_id"].to_numpy()
@@ -254,7 +271,7 @@ class PaymentDateModel:
 
     def distribution(self, frame: pd.DataFrame) -> ResidualDistribution:
         """The settlement distribution of each invoice of `frame` (the fold models averaged)."""
-        features = feature_matrix(frame, self.categories)
+        features = feature_matrix(frame, self.categories, self.blank_features)
         base = features[:, RULES_METHOD_DAYS_COLUMN]
         correction = np.mean([model.predict(features) for model in self.median_models], axis=0)
         scale = np.mean([model.predict(features) for model in self.scale_models], axis=0)

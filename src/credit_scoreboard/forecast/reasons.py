@@ -58,6 +58,15 @@ def forecast_reasons(frame: pd.DataFrame,
     english.add(litigation, "in litigation (formal notice or legal action)")
     french.add(litigation, "au contentieux (mise en demeure ou action en justice)")
 
+    if "payment_transmitted_days_ago" in frame:  # e-invoicing status 211 by D
+        sent_days = frame["payment_transmitted_days_ago"]
+        sent = pd.to_numeric(sent_days, errors="coerce").notna().to_numpy()
+        ago = _whole(sent_days)
+        english.add(sent, "payment sent by the buyer " + ago + _plural(ago, " day", " days")
+                    + " ago (e-invoicing status)")
+        french.add(sent, "paiement transmis par l'acheteur il y a " + ago
+                   + _plural(ago, " jour", " jours") + " (statut de facture électronique)")
+
     promised = _flag(frame, "is_promised") & _flag(frame, "has_pending_promise")
     promised_date = pd.to_datetime(frame["promised_date"])
     date_en = _text(promised_date.dt.strftime("%Y-%m-%d"))

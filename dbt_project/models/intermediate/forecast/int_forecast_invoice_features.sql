@@ -2,8 +2,8 @@
 -- What was known about the invoice, its customer and its collection at D, the inputs of the
 -- payment forecast made at D, and the three baseline forecasts of CONTRACT.md section 3.
 -- No leakage: every value at D reads only rows dated <= D (documents, payments, settlements,
--- calls, promises; a dispute is closed, with its resolution, only if closed_date <= D), so a
--- run on the extracts cut at D gives the same rows for D.
+-- calls, promises, e-invoicing statuses; a dispute is closed, with its resolution, only if
+-- closed_date <= D), so a run on the extracts cut at D gives the same rows for D.
 {{ config(materialized='incremental', incremental_strategy='append',
           pre_hook="{{ delete_rebuilt_dates() }}") }}
 with open_items as (
@@ -45,6 +45,14 @@ open_disputes as (
 
 disputes as (
     select * from {{ ref('stg_erp__disputes') }}
+),
+
+invoice_statuses as (
+    select * from {{ ref('stg_einvoicing__invoice_statuses') }}
+),
+
+settlements as (
+    select * from {{ ref('int_invoice_settlements') }}
 ),
 
 customer_positions as (
@@ -145,6 +153,55 @@ promised_invoices as (
     select as_of_date, pending_promise_document_id
     from customer_promises
     where has_pending_promise and pending_promise_document_id is not null
+),
+
+-- the invoice's e-invoicing lifecycle at D (statuses dated <= D): its latest status, and
+-- when the buyer approved it (205) and said the payment was sent (211), if it did
+statuses_at_as_of_dates as (
+    select
+        open_items.as_of_date,
+        open_items.document_id,
+        arg_max(invoice_statuses.status_code,
+                (invoice_statuses.status_time, invoice_statuses.status_id)) as lifecycle_status_code,
+        max(invoice_statuses.status_date) as last_status_date,
+        min(invoice_statuses.status_date) filter (where invoice_statuses.status_code = 205)
+            as approved_date,
+        max(invoice_statuses.status_date) filter (where invoice_statuses.status_code = 211)
+            as payment_transmitted_date
+    from open_items
+    inner join invoice_statuses
+        on open_items.document_id = invoice_statuses.document_id
+        and invoice_statuses.status_date <= open_items.as_of_date
+    group by open_items.as_of_date, open_items.document_id
+),
+
+-- how many days after the buyer's "payment transmitted" (211) the invoice was settled, over
+-- the invoices settled by D: the rule for an invoice whose payment was sent but not received
+transmitted_to_settled as (
+    select
+        invoice_statuses.document_id,
+        max(invoice_statuses.status_date) as transmitted_date
+    from invoice_statuses
+    where invoice_statuses.status_code = 211
+    group by invoice_statuses.document_id
+),
+
+transmitted_lags as (
+    select
+        as_of_dates.as_of_date,
+        count(*) as transmitted_settled_invoices,
+        quantile_disc(settlements.settlement_date - transmitted_to_settled.transmitted_date, 0.1)
+            as transmitted_to_cash_days_p10,
+        quantile_disc(settlements.settlement_date - transmitted_to_settled.transmitted_date, 0.5)
+            as transmitted_to_cash_days_median,
+        quantile_disc(settlements.settlement_date - transmitted_to_settled.transmitted_date, 0.9)
+            as transmitted_to_cash_days_p90
+    from transmitted_to_settled
+    inner join settlements on transmitted_to_settled.document_id = settlements.document_id
+    inner join as_of_dates
+        on settlements.settlement_date <= as_of_dates.as_of_date
+        and transmitted_to_settled.transmitted_date <= settlements.settlement_date
+    group by as_of_dates.as_of_date
 ),
 
 -- the disputes open at D on the invoice: the oldest one gives reason, owner and age
@@ -257,6 +314,23 @@ features as (
         reason_resolution.credit_share as reason_credit_share,
         coalesce(customer_history.cust_disputes_12m, 0) as cust_disputes_12m,
 
+        statuses_at_as_of_dates.lifecycle_status_code,
+        open_items.as_of_date - statuses_at_as_of_dates.last_status_date
+            as lifecycle_status_days_ago,
+        open_items.as_of_date - statuses_at_as_of_dates.approved_date as approved_days_ago,
+        open_items.as_of_date - statuses_at_as_of_dates.payment_transmitted_date
+            as payment_transmitted_days_ago,
+        -- the lags of the invoices settled by D, on the invoices whose payment was sent
+        case when statuses_at_as_of_dates.payment_transmitted_date is not null
+            then transmitted_lags.transmitted_settled_invoices end as transmitted_settled_invoices,
+        case when statuses_at_as_of_dates.payment_transmitted_date is not null
+            then transmitted_lags.transmitted_to_cash_days_p10 end as transmitted_to_cash_days_p10,
+        case when statuses_at_as_of_dates.payment_transmitted_date is not null
+            then transmitted_lags.transmitted_to_cash_days_median end
+            as transmitted_to_cash_days_median,
+        case when statuses_at_as_of_dates.payment_transmitted_date is not null
+            then transmitted_lags.transmitted_to_cash_days_p90 end as transmitted_to_cash_days_p90,
+
         month(open_items.as_of_date) as as_of_month,
         month(open_items.due_date) as due_month
     from open_items
@@ -291,6 +365,10 @@ features as (
     left join invoice_disputes
         on open_items.as_of_date = invoice_disputes.as_of_date
         and open_items.document_id = invoice_disputes.document_id
+    left join statuses_at_as_of_dates
+        on open_items.as_of_date = statuses_at_as_of_dates.as_of_date
+        and open_items.document_id = statuses_at_as_of_dates.document_id
+    left join transmitted_lags on open_items.as_of_date = transmitted_lags.as_of_date
     left join reason_resolution
         on open_items.as_of_date = reason_resolution.as_of_date
         and invoice_disputes.dispute_reason = reason_resolution.reason

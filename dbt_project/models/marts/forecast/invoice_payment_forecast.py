@@ -16,6 +16,11 @@ def _value(setting):
     return None if setting in (None, "", "None", "none") else setting
 
 
+def _flag(setting) -> bool:
+    """A boolean var passed through the config (True, or its text)."""
+    return str(setting).strip().lower() in ("true", "1", "yes")
+
+
 def model(dbt, session):
     from credit_scoreboard.forecast.invoice_forecast import forecast_invoices
     from credit_scoreboard.forecast.model import ForecastSettings
@@ -38,6 +43,7 @@ def model(dbt, session):
         max_training_rows=int(dbt.config.get("forecast_max_training_rows")),
         min_training_rows=int(dbt.config.get("forecast_min_training_rows")),
         refit_months=int(dbt.config.get("forecast_refit_months")),
+        use_lifecycle_statuses=_flag(dbt.config.get("forecast_use_lifecycle_statuses")),
     )
     reason_labels = {
         code: (label_en, label_fr)
