@@ -150,6 +150,13 @@ class Warehouse:
         schema, table = qualified_table.split(".")
         return (schema, table) in self._tables
 
+    def columns(self, qualified_table: str) -> set[str]:
+        """The column names of a table or view (empty when it does not exist)."""
+        schema, table = qualified_table.split(".")
+        return {name for (name,) in self.rows(
+            "select column_name from duckdb_columns() where schema_name = ? "
+            "and table_name = ?", [schema, table])}
+
     def df(self, sql: str, params: list | None = None) -> pd.DataFrame:
         return self.connection.execute(sql, params or []).df()
 
@@ -511,27 +518,42 @@ def bucket_customers(warehouse: Warehouse, bucket: str, filters: Filters,
 
 def open_items(warehouse: Warehouse, customer_id: str, filters: Filters, scope: Scope,
                bucket: str | None = None, forecast: bool = False) -> pd.DataFrame:
-    """A customer's open items at as_of (within the filters and the scope); with
-    `forecast`, each invoice's payment forecast made at as_of (marts.
+    """A customer's open items at as_of (within the filters and the scope), with their
+    latest e-invoicing status and the collector's flag when the aged balance has them;
+    with `forecast`, each invoice's payment forecast made at as_of (marts.
     invoice_payment_forecast: expected date, probability of payment within 30 days, basis
     and reasons; blank when no forecast was made at that date)."""
     where, params = conditions("aged", filters, scope)
     bucket_clause = "and aged.aging_bucket = ?" if bucket else ""
-    forecast_columns, forecast_join = "", ""
+    extra_columns, forecast_join = "", ""
+    if LIFECYCLE_OPEN_ITEM_COLUMNS <= warehouse.columns("marts.aged_balance"):
+        # the invoice's latest e-invoicing status at as_of, and what it means for a call
+        extra_columns = """, aged.lifecycle_status_code, aged.lifecycle_status_at,
+               case when aged.is_rejected then 'rejected'
+                    when aged.never_made_available and aged.days_past_due > 0
+                        then 'never_made_available' end as lifecycle_flag"""
     if forecast and warehouse.has("marts.invoice_payment_forecast"):
-        forecast_columns = """, forecast.expected_payment_date, forecast.p_paid_30d,
+        extra_columns += """, forecast.expected_payment_date, forecast.p_paid_30d,
                forecast.forecast_basis, forecast.forecast_reasons,
                forecast.forecast_reasons_fr"""
         forecast_join = """left join marts.invoice_payment_forecast as forecast
           on forecast.as_of_date = aged.as_of_date and forecast.document_id = aged.document_id"""
     return warehouse.df(f"""
         select aged.document_id, aged.document_date, aged.due_date, aged.days_past_due,
-               aged.aging_bucket, aged.open_amount, aged.is_disputed {forecast_columns}
+               aged.aging_bucket, aged.open_amount, aged.is_disputed {extra_columns}
         from marts.aged_balance as aged
         {forecast_join}
         where aged.as_of_date = ? and aged.customer_id = ? {bucket_clause} and {where}
         order by aged.due_date nulls last, aged.document_id""",
         [filters.as_of, customer_id, *([bucket] if bucket else []), *params])
+
+
+# The open items' e-invoicing columns (marts.aged_balance, issue 16): with them an open
+# item carries its latest platform status at as_of and a flag for the collector
+# (`lifecycle_flag`: 'rejected': reissue it; 'never_made_available' (and overdue): the
+# customer never received it, do not chase it).
+LIFECYCLE_OPEN_ITEM_COLUMNS = frozenset({"lifecycle_status_code", "lifecycle_status_at",
+                                         "never_made_available", "is_rejected"})
 
 
 def customers_of(warehouse: Warehouse, filters: Filters, scope: Scope,
@@ -1180,3 +1202,161 @@ def quality_views(warehouse: Warehouse, scope: Scope, limit: int = 500) -> Quali
             "order by file_name, row_number limit ?", [limit])
     return QualityViews(last_refresh(warehouse), published_at, load_log, checks, quarantine,
                         quarantined_rows)
+
+
+# --- e-invoicing lifecycle ----------------------------------------------------------
+# The lifecycle marts (issue 16): each invoice's platform statuses, the counts by month of
+# issue and dimension value, the reasons of refusals and disputes (the platforms' and the
+# dispute log's) and the coverage by customer. The statuses are those reached by the run's
+# as-of date; the window is the invoices issued in the 12 months to as_of.
+
+LIFECYCLE_MARTS = ("marts.invoice_lifecycle", "marts.lifecycle_by_month",
+                   "marts.lifecycle_reasons", "marts.lifecycle_coverage_by_customer")
+FUNNEL_STAGES = ("deposited", "made_available", "approved", "payment_transmitted", "cashed")
+FUNNEL_STATUS_CODES = {"deposited": 200, "made_available": 203, "approved": 205,
+                       "payment_transmitted": 211, "cashed": 212}
+LIFECYCLE_COUNTS = ("invoices_issued", "invoices_with_status", *FUNNEL_STAGES, "disputed",
+                    "refused", "rejected")
+
+
+def has_lifecycle(warehouse: Warehouse) -> bool:
+    """The warehouse holds the lifecycle marts (built by a version that has them)."""
+    return all(warehouse.has(table) for table in LIFECYCLE_MARTS)
+
+
+def _lifecycle_grain(filters: Filters, scope: Scope) -> tuple[str, tuple[str, ...]] | None:
+    """The lifecycle_by_month rows that answer the filters within the scope: ('company',
+    ('all',)), or one dimension and its allowed values (the rows of several values of one
+    dimension add up: an invoice has one value); None for a combination of dimensions or
+    filters outside the scope."""
+    constraints = _constraints(replace(filters, country=None), scope)
+    if constraints is None or len(constraints) > 1:
+        return None
+    if not constraints:
+        return ("company", ("all",))
+    (dimension, values), = constraints.items()
+    return (_dimension(dimension), tuple(sorted(values)))
+
+
+def lifecycle_window(warehouse: Warehouse, as_of: dt.date) -> tuple[dt.date, dt.date]:
+    """(first, last) month end of the 12 months of issue up to as_of's month."""
+    return warehouse.rows("select last_day(cast(? as date) - interval 11 month), "
+                          "last_day(cast(? as date))", [as_of, as_of])[0]
+
+
+def _lifecycle_rows(warehouse: Warehouse, filters: Filters, scope: Scope,
+                    group_by_month: bool) -> pd.DataFrame | None:
+    grain = _lifecycle_grain(filters, scope)
+    if grain is None:
+        return None
+    dimension, values = grain
+    first, last = lifecycle_window(warehouse, filters.as_of)
+    counts = ", ".join(f"coalesce(sum({name}), 0) as {name}" for name in LIFECYCLE_COUNTS)
+    return warehouse.df(f"""
+        select {'month, ' if group_by_month else ''}{counts},
+               sum(invoices_with_status) / nullif(sum(invoices_issued), 0) as coverage,
+               sum(avg_days_to_available * made_available)
+                   / nullif(sum(made_available) filter (
+                       where avg_days_to_available is not null), 0) as avg_days_to_available,
+               sum(avg_days_to_approval * approved)
+                   / nullif(sum(approved) filter (
+                       where avg_days_to_approval is not null), 0) as avg_days_to_approval
+        from marts.lifecycle_by_month
+        where dimension = ? and dimension_value in ({', '.join('?' * len(values))})
+          and month between ? and ?
+        {'group by month order by month' if group_by_month else ''}""",
+        [dimension, *values, first, last])
+
+
+def lifecycle_by_month(warehouse: Warehouse, filters: Filters,
+                       scope: Scope) -> pd.DataFrame | None:
+    """By month of issue over the 12 months to as_of (marts.lifecycle_by_month): the
+    invoices issued, those with statuses and their coverage, the counts that reached each
+    status, the average days to availability and to approval (sums of the rows of the
+    dimension's values; an average weighted by the invoices it averages). None when no
+    mart row answers the filters within the scope."""
+    return _lifecycle_rows(warehouse, filters, scope, group_by_month=True)
+
+
+def lifecycle_totals(warehouse: Warehouse, filters: Filters, scope: Scope) -> dict | None:
+    """The same over the whole 12 months (the funnel and its tiles)."""
+    rows = _lifecycle_rows(warehouse, filters, scope, group_by_month=False)
+    return None if rows is None else rows.iloc[0].to_dict()
+
+
+def _lifecycle_where(filters: Filters, scope: Scope) -> tuple[str, list]:
+    return conditions("lifecycle", replace(filters, country=None), scope)
+
+
+def approval_by_segment(warehouse: Warehouse, filters: Filters, scope: Scope) -> pd.DataFrame:
+    """Days to availability and to approval by segment, over the invoices with statuses
+    issued in the 12 months to as_of (marts.invoice_lifecycle)."""
+    where, params = _lifecycle_where(filters, scope)
+    first, last = lifecycle_window(warehouse, filters.as_of)
+    return warehouse.df(f"""
+        select segment, count(*) as invoices_with_status,
+               count(approved_at) as approved,
+               avg(days_to_available) as avg_days_to_available,
+               avg(days_to_approval) as avg_days_to_approval,
+               median(days_to_approval) as median_days_to_approval
+        from marts.invoice_lifecycle as lifecycle
+        where last_day(document_date) between ? and ? and {where}
+        group by segment order by avg_days_to_approval desc nulls last, segment""",
+        [first, last, *params])
+
+
+def approval_by_customer(warehouse: Warehouse, filters: Filters, scope: Scope,
+                         limit: int | None = CUSTOMER_LIST_LIMIT) -> pd.DataFrame:
+    """The same by customer, the slowest to approve first."""
+    where, params = _lifecycle_where(filters, scope)
+    first, last = lifecycle_window(warehouse, filters.as_of)
+    return _capped(warehouse, f"""
+        select lifecycle.customer_id, customers.customer_name, lifecycle.segment,
+               count(*) as invoices_with_status, count(approved_at) as approved,
+               avg(days_to_available) as avg_days_to_available,
+               avg(days_to_approval) as avg_days_to_approval,
+               median(days_to_approval) as median_days_to_approval,
+               count(*) filter (where never_made_available and is_overdue)
+                   as never_made_available_invoices,
+               count(*) filter (where is_platform_disputed) as platform_disputes
+        from marts.invoice_lifecycle as lifecycle
+        left join marts.customers as customers using (customer_id)
+        where last_day(document_date) between ? and ? and {where}
+        group by all
+        order by avg_days_to_approval desc nulls last, lifecycle.customer_id""",
+        [first, last, *params], limit)
+
+
+def lifecycle_reasons(warehouse: Warehouse, as_of: dt.date) -> pd.DataFrame:
+    """Refusals and disputes of the 12 months to as_of by reason, the platforms'
+    (source 'lifecycle': status, reason code, requested action) next to the dispute log's
+    (marts.lifecycle_reasons: published for the whole company)."""
+    first, last = lifecycle_window(warehouse, as_of)
+    return warehouse.df("""
+        select source, status_code, reason, requested_action, sum(invoices) as invoices,
+               sum(amount) as amount
+        from marts.lifecycle_reasons
+        where month between ? and ?
+        group by all order by source desc, invoices desc, amount desc, reason""",
+        [first, last])
+
+
+def lifecycle_coverage(warehouse: Warehouse, filters: Filters, scope: Scope,
+                       warnings_only: bool = False,
+                       limit: int | None = CUSTOMER_LIST_LIMIT) -> pd.DataFrame:
+    """Coverage by customer (marts.lifecycle_coverage_by_customer), within the filters
+    and the scope: those with platform disputes the dispute log never recorded first
+    (the data-quality warning); `warnings_only`: those customers only."""
+    where, params = conditions("customers", replace(filters, as_of=None, country=None), scope)
+    warning = "and coverage.platform_disputes_not_in_log > 0" if warnings_only else ""
+    return _capped(warehouse, f"""
+        select coverage.customer_id, coverage.customer_name, coverage.segment,
+               customers.collector_id, coverage.invoices_issued,
+               coverage.invoices_with_status, coverage.coverage,
+               coverage.optional_statuses_seen, coverage.platform_disputes,
+               coverage.platform_disputes_not_in_log
+        from marts.lifecycle_coverage_by_customer as coverage
+        join marts.customers as customers using (customer_id)
+        where {where} {warning}
+        order by coverage.platform_disputes_not_in_log desc, coverage.coverage nulls first,
+                 coverage.invoices_issued desc, coverage.customer_id""", params, limit)

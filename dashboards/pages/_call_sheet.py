@@ -11,12 +11,16 @@ from dash import html
 
 from dashboards import data, formatting
 from dashboards.components import Page
+from dashboards.pages._lifecycle import flag_lines, status_date_label, with_lifecycle_status
 from dashboards.pages._widgets import grade_badge, risk_reasons, small_table, value
 
 OPEN_ITEMS_SHOWN = 12  # the oldest items; the sheet says how many more there are
-# With each item, when it should come in: the cash forecast made at the sheet's date.
+# With each item, its latest e-invoicing status and its date (⚠: flagged, the flags are
+# named in full above the items) and when it should come in: the cash forecast made at the
+# sheet's date. One line per item, so that the sheet prints on one A4 page.
 OPEN_ITEM_COLUMNS = ("document_id", "due_date", "days_past_due", "open_amount", "is_disputed",
-                     "expected_payment_date", "p_paid_30d", "forecast_basis")
+                     "lifecycle_status_code", "lifecycle_status_date", "expected_payment_date",
+                     "p_paid_30d", "forecast_basis")
 
 
 def _terms(page: Page, customer: dict) -> str:
@@ -117,6 +121,7 @@ def call_sheet(page: Page, customer_id: str,
     customer = sheet.customer
     items = sheet.open_items[sheet.open_items["document_id"].notna()]
     more = len(items) - OPEN_ITEMS_SHOWN
+    shown = with_lifecycle_status(page, items.head(OPEN_ITEMS_SHOWN))
     dimensions = " · ".join(str(customer[name]) for name in
                             ("segment", "region", "country", "business_unit")
                             if not formatting.is_missing(customer.get(name)))
@@ -132,9 +137,10 @@ def call_sheet(page: Page, customer_id: str,
         dbc.Row([dbc.Col(_who(page, sheet), width=6), dbc.Col(_why_now(page, sheet), width=6)],
                 className="g-3 mb-2"),
         html.H6(page.t("Open items"), className="call-sheet-heading"),
-        small_table(page, items.head(OPEN_ITEMS_SHOWN),
-                    [name for name in OPEN_ITEM_COLUMNS if name in items],
-                    "call-sheet-open-items", page.t("No open item.")),
+        flag_lines(page, items, "call-sheet-lifecycle-flags"),
+        small_table(page, shown, [name for name in OPEN_ITEM_COLUMNS if name in shown],
+                    "call-sheet-open-items", page.t("No open item."),
+                    labels=status_date_label(page)),
         html.Div(page.t("... and {count} more open items (oldest shown first).", count=more),
                  className="small text-muted") if more > 0 else None,
         dbc.Row([

@@ -11,6 +11,7 @@ from dash import dcc, html
 from dashboards import components, data, formatting
 from dashboards.components import Page
 from dashboards.pages._call_sheet import call_sheet
+from dashboards.pages._lifecycle import flag_lines, with_lifecycle_status
 from dashboards.pages._widgets import grade_badge, in_language, risk_reasons, value
 
 dash.register_page(__name__, path_template="/customer/<customer_id>", name="Customer",
@@ -19,11 +20,14 @@ PAGE = "customer"
 CALL_COLUMNS = ("call_time", "channel", "stage", "is_right_party_contact", "outcome",
                 "promised_amount", "promised_date", "collector_id")
 TABS = ("statement", "call-sheet", "disputes", "calls", "profile")
-# The open items with their payment forecast at the as-of date. So that they fit at 1440 px
-# in French too, the document date, the days past due (the aging bucket says them) and the
-# forecast's reasons (long texts) are behind the "Columns" chooser.
+# The open items with their latest e-invoicing status and their payment forecast at the
+# as-of date. So that they fit at 1440 px in French too, the document date, the days past
+# due (the aging bucket says them), the status's date (the call sheet tab shows it), the
+# collector's flag (named in full above the items) and the forecast's reasons (long texts)
+# are behind the "Columns" chooser.
 OPEN_ITEM_COLUMNS = ("document_id", "due_date", "aging_bucket", "open_amount", "is_disputed",
-                     "expected_payment_date", "p_paid_30d", "forecast_basis")
+                     "lifecycle_status_code", "expected_payment_date", "p_paid_30d",
+                     "forecast_basis")
 HEADER_TILES = ("total_ar", "overdue_ar", "disputed_ar", "credit_limit", "credit_limit_use",
                 "avg_days_beyond_terms_12m")
 # The payer profile, in groups a credit manager reads top-down (columns of
@@ -112,9 +116,12 @@ def _statement(page: Page, file: data.CustomerFile) -> html.Div:
                       "when none was made that day).", date=as_of),
                className="text-muted small mb-1")
         if "expected_payment_date" in file.open_items else None,
+        flag_lines(page, file.open_items, "customer-lifecycle-flags", "small mb-1"),
         components.table("customer-open-items",
-                         in_language(file.open_items.copy(), page.locale, "forecast_reasons"),
-                         page, pinned=("document_id",), columns=OPEN_ITEM_COLUMNS,
+                         in_language(with_lifecycle_status(page, file.open_items),
+                                     page.locale, "forecast_reasons"),
+                         page, pinned=("document_id",),
+                         columns=OPEN_ITEM_COLUMNS,
                          descriptions="invoice_payment_forecast"),
         html.H5(page.t("Account statement up to {date}: documents, payments and credit notes",
                        date=as_of)),

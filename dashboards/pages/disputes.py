@@ -1,6 +1,7 @@
 """Disputes: the open disputes (list with customer, totals next to the disputed AR and what
 separates them), Pareto by reason, by owner department, ageing, resolution time, disputed
-share of overdue."""
+share of overdue; the e-invoicing platforms' refusal and dispute reasons next to the
+dispute log's, and the customers whose platform disputes the log never recorded."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from dash import html
 
 from dashboards import components, data, formatting
 from dashboards.components import Page
+from dashboards.pages._lifecycle import not_in_log_warning, reasons_chart, reasons_table
 from dashboards.pages._widgets import dispute_totals
 
 dash.register_page(__name__, path="/disputes", name="Disputes", title="Disputes", order=4)
@@ -77,7 +79,38 @@ def _body(page: Page) -> list:
                        page.t("Days to resolve, by month closed (24 months)"))]),
         dbc.Row([chart("share", share, page.t("Disputed share of overdue"),
                        yaxis={"tickformat": ".0%"})]),
+        *_lifecycle(page),
     ]
+
+
+def _lifecycle(page: Page) -> list:
+    """The e-invoicing platforms' reasons next to the dispute log's (published for the
+    whole company), and the customers whose platform disputes the log never recorded."""
+    if not data.has_lifecycle(page.warehouse):
+        return []
+    title = html.H5(page.t("Reasons on the e-invoicing platforms and in the dispute log, "
+                           "12 months"), className="mt-3", id=f"{PAGE}-lifecycle")
+    rows = data.lifecycle_reasons(page.warehouse, page.filters.as_of)
+    if page.scope.restricted:
+        reasons = [components.not_available(page.t("Reasons"), page.t(
+            "published for the whole company only."))]
+    elif page.filters.dimensions():
+        reasons = [components.not_available(page.t("Reasons"), page.t(
+            "published for the whole company: clear the filters to see it."))]
+    elif rows.empty:
+        reasons = [html.P(page.t("No refusal or dispute in these 12 months."),
+                          className="text-muted small")]
+    else:
+        reasons = [dbc.Row(dbc.Col(reasons_chart(page, rows, f"{PAGE}-lifecycle-reasons-chart",
+                                                 page.t("Invoices by reason and source")),
+                                   lg=8)),
+                   reasons_table(page, rows, f"{PAGE}-lifecycle-reasons")]
+    warnings = data.lifecycle_coverage(page.warehouse, page.filters, page.scope,
+                                       warnings_only=True)
+    return [title, *reasons,
+            html.H5(page.t("Platform disputes missing from the dispute log"),
+                    className="mt-3"),
+            *not_in_log_warning(page, warnings, f"{PAGE}-not-in-log")]
 
 
 components.register_export(

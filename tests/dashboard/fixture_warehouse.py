@@ -92,6 +92,35 @@ forecast was made at 31 Aug. At 31 Oct, week k runs from 31 Oct + 7(k-1) + 1 to
 - Backtest (marts.forecast_accuracy): forecasts of 30 Jun and 31 Jul 2026, wape_13w and
   mae_days for the model and the due-date method; 30 Jun + 91 days = 29 Sep, so at 30 Sep
   only the June forecast is scored, at 31 Oct both.
+
+E-invoicing lifecycle (issue 16; statuses from 15 Aug, the book's first; INV3 and INV4,
+issued before, have none):
+
+    invoice  customer  statuses (date)                                current at 31 Oct
+    INV0     C1        200 15 Aug, 203 16 Aug, 205 20 Aug,            212 cashed
+                       211 17 Sep, 212 18 Sep
+    INV1     C1        200 15 Sep, 203 16 Sep, 205 25 Sep,            207 in dispute (D3 in
+                       207 10 Oct (LIVR_INCOMP, credit note CNP)      the log too)
+    INV2     C1        200, 203, 210 31 Oct (PU_ERR, reissue NIN)     210 refused: not in
+                                                                      the dispute log
+    INV5     C4        200 1 Oct, nothing since                       200: never made
+                                                                      available, 10 days
+                                                                      overdue: do not chase
+
+- days to availability / approval: INV0 1 / 5, INV1 1 / 10, INV2 0 / -.
+- funnel of the 12 months to 31 Oct (invoices issued Jun-Oct: INV4, INV3, INV0, INV1,
+  INV2, INV5): issued 6, with statuses 4 (coverage 4 / 6), deposited 4, made available 3,
+  approved 2, payment transmitted 1, cashed 1; disputed 1 (INV1), refused 1 (INV2), rejected
+  0; average days to approval (5 + 10) / 2 = 7.5. Key accounts (C1): issued 3, all with
+  statuses, made available 3. SME: issued 2, none with statuses.
+- reasons of the 12 months: lifecycle PU_ERR (210, NIN) 1 invoice 2 000, LIVR_INCOMP (207,
+  CNP) 1 invoice 1 000; the dispute log's wrong_price 500, delivery_not_made 400, other
+  200, billing_error 100 (one dispute each).
+- coverage by customer (invoices issued since 15 Aug): C1 3 of 3, optional statuses seen
+  203, 205, 207, 211 (4), platform disputes 2 (INV1, INV2), not in the log 1 (INV2: the
+  data-quality warning); C4 1 of 1, none optional.
+- the aged balance's latest status at each as-of date: 31 Aug INV0 205; 30 Sep INV1 205;
+  31 Oct INV1 207, INV2 210, INV5 200 (never made available).
 """
 
 from __future__ import annotations
@@ -330,6 +359,165 @@ FORECAST_METRICS = [
      "Mean |expected - actual settlement date| in days.",
      "Moyenne de |date attendue - date réelle| en jours."),
 ]
+
+
+# --- e-invoicing lifecycle (issue 16) ---------------------------------------------------
+DIMENSIONS = ("segment", "region", "business_unit", "collector_id")
+INVOICES_ISSUED = [("INV4", "C3", "2026-06-07"), ("INV3", "C2", "2026-07-17"),
+                   ("INV0", "C1", "2026-08-15"), ("INV1", "C1", "2026-09-15"),
+                   ("INV2", "C1", "2026-10-31"), ("INV5", "C4", "2026-10-01")]
+INVOICE_LIFECYCLE = [
+    # document, customer, current status, at, reason, action, document date, due date,
+    # open amount at 31 Oct, deposited, made available, approved, disputed, refused,
+    # payment transmitted, cashed, rejected, days to available, days to approval,
+    # overdue, never made available, rejected, platform disputed, in the dispute log
+    ("INV0", "C1", 212, "2026-09-18 10:00", None, None, "2026-08-15", "2026-09-14", 0,
+     "2026-08-15 09:00", "2026-08-16 09:00", "2026-08-20 14:00", None, None,
+     "2026-09-17 11:00", "2026-09-18 10:00", None, 1, 5, False, False, False, False, False),
+    ("INV1", "C1", 207, "2026-10-10 09:00", "LIVR_INCOMP", "CNP", "2026-09-15",
+     "2026-10-15", 1000, "2026-09-15 09:00", "2026-09-16 09:00", "2026-09-25 10:00",
+     "2026-10-10 09:00", None, None, None, None, 1, 10, True, False, False, True, True),
+    ("INV2", "C1", 210, "2026-10-31 16:00", "PU_ERR", "NIN", "2026-10-31", "2026-11-30",
+     2000, "2026-10-31 08:00", "2026-10-31 09:00", None, None, "2026-10-31 16:00", None,
+     None, None, 0, None, False, False, False, True, False),
+    ("INV5", "C4", 200, "2026-10-01 09:00", None, None, "2026-10-01", "2026-10-21", 400,
+     "2026-10-01 09:00", None, None, None, None, None, None, None, None, None, True, True,
+     False, False, False),
+]
+LIFECYCLE_REASONS = [
+    # month, source, status code, reason, requested action, invoices, amount
+    ("2026-10-31", "lifecycle", 207, "LIVR_INCOMP", "CNP", 1, 1000),
+    ("2026-10-31", "lifecycle", 210, "PU_ERR", "NIN", 1, 2000),
+    ("2026-07-31", "dispute_log", None, "billing_error", None, 1, 100),
+    ("2026-09-30", "dispute_log", None, "wrong_price", None, 1, 500),
+    ("2026-10-31", "dispute_log", None, "delivery_not_made", None, 1, 400),
+    ("2026-10-31", "dispute_log", None, "other", None, 1, 200),
+]
+LIFECYCLE_COVERAGE = [
+    # customer, issued since the first status, with statuses, optional statuses seen,
+    # platform disputes, of which not in the dispute log
+    ("C1", 3, 3, 4, 2, 1),
+    ("C4", 1, 1, 0, 0, 0),
+]
+# The latest status at each as-of date of the open items (aged balance).
+LIFECYCLE_AT_AS_OF = [
+    # as_of, document, status, at, never made available, rejected
+    ("2026-08-31", "INV0", 205, "2026-08-20 14:00", False, False),
+    ("2026-09-30", "INV1", 205, "2026-09-25 10:00", False, False),
+    ("2026-10-31", "INV1", 207, "2026-10-10 09:00", False, False),
+    ("2026-10-31", "INV2", 210, "2026-10-31 16:00", False, False),
+    ("2026-10-31", "INV5", 200, "2026-10-01 09:00", True, False),
+]
+# Labels the pages need, added when the project's seeds do not have them yet (helper C1
+# adds them to dbt_project/seeds/).
+LIFECYCLE_VALUE_LABELS = [
+    ("status_code", "200", "Deposited", "Déposée"),
+    ("status_code", "203", "Made available to the buyer", "Mise à disposition"),
+    ("status_code", "205", "Approved", "Approuvée"),
+    ("status_code", "207", "In dispute", "En litige"),
+    ("status_code", "210", "Refused", "Refusée"),
+    ("status_code", "211", "Payment transmitted", "Paiement transmis"),
+    ("status_code", "212", "Cashed", "Encaissée"),
+    ("status_code", "213", "Rejected", "Rejetée"),
+    ("reason", "PU_ERR", "Unit price error", "Erreur de prix unitaire"),
+    ("reason", "LIVR_INCOMP", "Incomplete delivery", "Livraison incomplète"),
+    ("requested_action", "NIN", "Reissue the invoice", "Réémettre la facture"),
+    ("requested_action", "CNP", "Partial credit note", "Avoir partiel"),
+    ("source", "lifecycle", "E-invoicing platform", "Plateforme de facturation électronique"),
+    ("source", "dispute_log", "Dispute log", "Registre des litiges"),
+]
+LIFECYCLE_COLUMN_LABELS = [
+    ("invoices_issued", "Invoices issued", "Factures émises", "count", 0),
+    ("lifecycle_status_date", "E-invoicing status date", "Date du statut", "date", None),
+    ("lifecycle_flag", "Platform warning", "Alerte plateforme", "text", None),
+]
+
+
+def _build_lifecycle(connection: duckdb.DuckDBPyConnection) -> None:
+    for table, rows in (("value_labels", LIFECYCLE_VALUE_LABELS),
+                        ("column_labels", LIFECYCLE_COLUMN_LABELS)):
+        key = "field, code" if table == "value_labels" else "column_name"
+        connection.execute(f"create table {table}_added as select * from marts.{table} "
+                           "limit 0")
+        connection.executemany(f"insert into {table}_added values "
+                               f"({', '.join('?' * len(rows[0]))})", rows)
+        connection.execute(f"""insert into marts.{table} select * from {table}_added
+                               where ({key}) not in (select ({key}) from marts.{table})""")
+    _create(connection, "lifecycle_facts",
+            "document_id varchar, customer_id varchar, current_status_code integer, "
+            "current_status_at timestamp, current_reason_code varchar, "
+            "current_requested_action varchar, document_date date, due_date date, "
+            "open_amount decimal(18, 2), deposited_at timestamp, made_available_at timestamp, "
+            "approved_at timestamp, disputed_at timestamp, refused_at timestamp, "
+            "payment_transmitted_at timestamp, cashed_at timestamp, rejected_at timestamp, "
+            "days_to_available integer, days_to_approval integer, is_overdue boolean, "
+            "never_made_available boolean, is_rejected boolean, is_platform_disputed boolean, "
+            "in_dispute_log boolean", INVOICE_LIFECYCLE)
+    connection.execute("""
+        create table marts.invoice_lifecycle as
+        select facts.*, customers.segment, customers.region, customers.business_unit,
+               customers.collector_id
+        from lifecycle_facts as facts join marts.customers as customers using (customer_id)""")
+    _create(connection, "issued_facts",
+            "document_id varchar, customer_id varchar, document_date date", INVOICES_ISSUED)
+    # by month of issue and dimension value: the counts of the invoices that reached each
+    # status, as helper C1's mart defines them
+    per_dimension = " union all ".join(
+        f"select *, '{dimension}' as dimension, {dimension} as dimension_value from joined"
+        for dimension in DIMENSIONS)
+    connection.execute(f"""
+        create table marts.lifecycle_by_month as
+        with joined as (
+            select last_day(issued.document_date) as month, customers.*, lifecycle.*
+                       exclude (customer_id, document_id, document_date, segment, region,
+                                business_unit, collector_id),
+                   lifecycle.document_id is not null as has_status
+            from issued_facts as issued
+            join marts.customers as customers using (customer_id)
+            left join marts.invoice_lifecycle as lifecycle using (document_id)
+        ),
+        dimensions as (
+            select *, 'company' as dimension, 'all' as dimension_value from joined
+            union all {per_dimension}
+        )
+        select month, dimension, dimension_value, count(*) as invoices_issued,
+               count(*) filter (where has_status) as invoices_with_status,
+               count(*) filter (where has_status) / count(*) as coverage,
+               count(deposited_at) as deposited, count(made_available_at) as made_available,
+               count(approved_at) as approved, count(disputed_at) as disputed,
+               count(refused_at) as refused,
+               count(payment_transmitted_at) as payment_transmitted,
+               count(cashed_at) as cashed, count(rejected_at) as rejected,
+               avg(days_to_available) as avg_days_to_available,
+               avg(days_to_approval) as avg_days_to_approval,
+               median(days_to_approval) as median_days_to_approval
+        from dimensions group by all""")
+    _create(connection, "marts.lifecycle_reasons",
+            "month date, source varchar, status_code integer, reason varchar, "
+            "requested_action varchar, invoices bigint, amount decimal(18, 2)",
+            LIFECYCLE_REASONS)
+    _create(connection, "coverage_facts",
+            "customer_id varchar, invoices_issued bigint, invoices_with_status bigint, "
+            "optional_statuses_seen bigint, platform_disputes bigint, "
+            "platform_disputes_not_in_log bigint", LIFECYCLE_COVERAGE)
+    connection.execute("""
+        create table marts.lifecycle_coverage_by_customer as
+        select facts.customer_id, customers.customer_name, customers.segment,
+               facts.invoices_issued, facts.invoices_with_status,
+               facts.invoices_with_status / nullif(facts.invoices_issued, 0) as coverage,
+               facts.optional_statuses_seen, facts.platform_disputes,
+               facts.platform_disputes_not_in_log
+        from coverage_facts as facts join marts.customers as customers using (customer_id)""")
+    # the open items' latest status at their as-of date
+    for column, kind in (("lifecycle_status_code", "integer"),
+                         ("lifecycle_status_at", "timestamp"),
+                         ("never_made_available", "boolean"), ("is_rejected", "boolean")):
+        connection.execute(f"alter table marts.aged_balance add column {column} {kind}")
+    connection.executemany("""
+        update marts.aged_balance set lifecycle_status_code = ?, lifecycle_status_at = ?,
+               never_made_available = ?, is_rejected = ?
+        where as_of_date = ? and document_id = ?""",
+        [(*row[2:], *row[:2]) for row in LIFECYCLE_AT_AS_OF])
 
 
 def _build_forecast(connection: duckdb.DuckDBPyConnection) -> None:
@@ -644,6 +832,7 @@ def _build(connection: duckdb.DuckDBPyConnection, seeds: Path) -> None:
          '2026-11-01 06:00'::timestamp))
         as t(check_name, entity, status, observed_value, checked_at)""")
     _build_forecast(connection)
+    _build_lifecycle(connection)
     for table, in connection.execute(
             "select table_name from duckdb_tables() where schema_name = 'main'").fetchall():
         connection.execute(f"drop table main.{table}")
