@@ -1,7 +1,8 @@
 """The Dash app: a thin shell (page container, refresh notice) around `pages/`.
 
-`create_app` wires the warehouse path, the settings, the login and the language switch
-into one Flask server; `serve` is what `credit-scoreboard serve` runs. Each page draws
+`create_app` wires the warehouse path, the settings, the login (throttled), the security
+headers, the audit trail, the PDF renderer and the language switch into one Flask server;
+`serve` is what `credit-scoreboard serve` runs. Each page draws
 its own top bar (components.render), so that the menu's links carry its filters.
 """
 
@@ -18,7 +19,7 @@ import dash
 import flask
 from dash import dcc, html
 
-from dashboards import auth, components, i18n, ids
+from dashboards import audit, auth, components, i18n, ids, pdf, security
 from dashboards.settings import DashboardSettings, default_users_file, load_settings
 from dashboards.users import ensure_demo_users
 
@@ -45,13 +46,18 @@ def create_app(warehouse: Path, users_file: Path | None = None,
         PERMANENT_SESSION_LIFETIME=dt.timedelta(hours=settings.session_hours),
         TIMINGS=deque(maxlen=2000),  # (page, seconds) of recent page renders
     )
+    audit.install(server, settings.audit_path)
     auth.install(server, users_file or default_users_file())
+    security.install_limiter(server, settings)
     i18n.install(server)
+    pdf.install(server)
     app = dash.Dash(
         __name__, server=server, use_pages=True, pages_folder=str(pages_folder),
         suppress_callback_exceptions=True,
         title="Credit scoreboard", assets_folder=str(Path(__file__).parent / "assets"),
+        assets_ignore=r"^login\.css$",  # the login page's own (served, not loaded by Dash)
     )
+    security.install_headers(server, settings, app)
     app.layout = html.Div([
         dcc.Location(id=ids.URL, refresh="callback-nav"),
         html.Div(id=ids.VERSION_ALERT, className="px-3"),

@@ -17,12 +17,13 @@ import flask
 import yaml
 from werkzeug.security import check_password_hash
 
+from dashboards import audit
 from dashboards.data import Scope
 from dashboards.settings import LOCALES
 
 ROLES = ("admin", "cfo", "credit_manager", "collector")
-# Reachable without a session: the login form itself and the logout.
-PUBLIC_PATHS = ("/login", "/logout")
+# Reachable without a session: the login form, its stylesheet and the logout.
+PUBLIC_PATHS = ("/login", "/logout", "/assets/login.css")
 SESSION_USER = "username"
 
 
@@ -126,20 +127,15 @@ def current_scope() -> Scope:
     return user.scope
 
 
-LOGIN_PAGE = """<!doctype html>
-<html lang="en"><head><meta charset="utf-8"><title>Credit scoreboard: sign in</title>
-<style>
- body {{font-family: system-ui, sans-serif; background: #f4f6f9; display: flex;
-       justify-content: center; padding-top: 12vh}}
- form {{background: white; padding: 2rem 2.5rem; border-radius: 8px;
-        box-shadow: 0 2px 8px rgba(0,0,0,.1); width: 20rem}}
- label {{display: block; margin-top: 1rem; font-size: .9rem}}
- input {{width: 100%; padding: .5rem; margin-top: .25rem; box-sizing: border-box}}
- button {{margin-top: 1.5rem; width: 100%; padding: .6rem; background: #1f4e79;
-          color: white; border: 0; border-radius: 4px; font-size: 1rem}}
- .error {{color: #b00020; margin-top: 1rem}}
-</style></head><body>
-<form method="post" action="/login">
+# The page's looks come from a stylesheet (public, like the form): the content security
+# policy allows no inline script and the form needs none.
+PAGE = """<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><title>Credit scoreboard: {title}</title>
+<link rel="stylesheet" href="{stylesheet}"></head><body>
+{body}
+</body></html>"""
+LOGIN_STYLESHEET = "/assets/login.css"
+LOGIN_FORM = """<form method="post" action="/login">
  <h2>Credit scoreboard</h2>
  <input type="hidden" name="next" value="{next}">
  <input type="hidden" name="csrf_token" value="{csrf_token}">
@@ -148,7 +144,22 @@ LOGIN_PAGE = """<!doctype html>
    autocomplete="current-password"></label>
  <button id="login-button" type="submit">Sign in</button>
  {error}
-</form></body></html>"""
+</form>"""
+PASSWORD_FORM = """<form method="post" action="/account/password">
+ <h2>Change your password</h2>
+ <p class="hint">Signed in as {username}. At least {length} characters, not your user name,
+ not a common password.</p>
+ <input type="hidden" name="csrf_token" value="{csrf_token}">
+ <label>Current password <input id="current-password" name="current_password" type="password"
+   autocomplete="current-password" autofocus></label>
+ <label>New password <input id="new-password" name="new_password" type="password"
+   autocomplete="new-password"></label>
+ <label>New password again <input id="confirm-password" name="confirm_password"
+   type="password" autocomplete="new-password"></label>
+ <button id="password-button" type="submit">Change password</button>
+ {message}
+ <p class="back"><a href="/" id="password-back">Back to the dashboard</a></p>
+</form>"""
 
 
 def safe_next(target: str | None) -> str:
@@ -161,12 +172,38 @@ def safe_next(target: str | None) -> str:
     return target
 
 
-def _login_form(next_url: str, error: str = "", status: int = 200) -> flask.Response:
-    flask.session.setdefault("csrf_token", secrets.token_urlsafe(16))
-    page = LOGIN_PAGE.format(
-        next=html.escape(next_url), csrf_token=flask.session["csrf_token"],
-        error=f'<p class="error">{html.escape(error)}</p>' if error else "")
+def _csrf_token() -> str:
+    return flask.session.setdefault("csrf_token", secrets.token_urlsafe(16))
+
+
+def _csrf_ok(form) -> bool:
+    expected = flask.session.get("csrf_token")
+    return bool(expected) and secrets.compare_digest(form.get("csrf_token", ""), expected)
+
+
+def login_form(next_url: str, error: str = "", status: int = 200) -> flask.Response:
+    body = LOGIN_FORM.format(
+        next=html.escape(next_url), csrf_token=_csrf_token(),
+        error=f'<p class="error" id="login-error">{html.escape(error)}</p>' if error else "")
+    page = PAGE.format(title="sign in", stylesheet=LOGIN_STYLESHEET, body=body)
     return flask.Response(page, status=status, mimetype="text/html")
+
+
+def password_form(user: User, message: str = "", status: int = 200,
+                  kind: str = "error") -> flask.Response:
+    from dashboards.users import MIN_PASSWORD_LENGTH
+
+    body = PASSWORD_FORM.format(
+        username=html.escape(user.username), length=MIN_PASSWORD_LENGTH,
+        csrf_token=_csrf_token(),
+        message=f'<p class="{kind}" id="password-message">{html.escape(message)}</p>'
+        if message else "")
+    page = PAGE.format(title="password", stylesheet=LOGIN_STYLESHEET, body=body)
+    return flask.Response(page, status=status, mimetype="text/html")
+
+
+def current_directory() -> UserDirectory:
+    return flask.current_app.config["USER_DIRECTORY"]
 
 
 def install(server: flask.Flask, users_file: Path) -> None:
@@ -185,23 +222,61 @@ def install(server: flask.Flask, users_file: Path) -> None:
     @server.route("/login", methods=["GET", "POST"])
     def login():
         if flask.request.method == "GET":
-            return _login_form(safe_next(flask.request.args.get("next")))
+            return login_form(safe_next(flask.request.args.get("next")))
         form = flask.request.form
         next_url = safe_next(form.get("next"))
-        expected_token = flask.session.get("csrf_token")
-        if not expected_token or not secrets.compare_digest(form.get("csrf_token", ""),
-                                                            expected_token):
-            return _login_form(next_url, "The form expired: please sign in again.", 400)
-        user = server.config["USER_DIRECTORY"].authenticate(
-            form.get("username", ""), form.get("password", ""))
+        if not _csrf_ok(form):
+            return login_form(next_url, "The form expired: please sign in again.", 400)
+        directory = server.config["USER_DIRECTORY"]
+        username = form.get("username", "")
+        user = directory.authenticate(username, form.get("password", ""))
         if user is None:
-            return _login_form(next_url, "Unknown user or wrong password.", 401)
+            # 401 is what dashboards.security counts as a failed attempt.
+            known = directory.users().get(username)
+            audit.record("login_failed",
+                         username=known.username if known else audit.UNKNOWN_USER,
+                         role=known.role if known else None,
+                         detail=None if known else {"reason": "unknown user name"})
+            return login_form(next_url, "Unknown user or wrong password.", 401)
         flask.session.clear()  # a fresh session on login (no fixation)
         flask.session.permanent = True
         flask.session[SESSION_USER] = user.username
+        audit.record_user("login", user)
         return flask.redirect(next_url)
 
     @server.route("/logout")
     def logout():
+        user = current_user()
+        if user is not None:
+            audit.record_user("logout", user)
         flask.session.clear()
         return flask.redirect("/login")
+
+    @server.route("/account/password", methods=["GET", "POST"])
+    def change_password():
+        """The signed-in user's own password: the current one, the new one twice, the
+        policy of the users command (dashboards.users.check_password)."""
+        from dashboards import users
+
+        user = current_user()  # the guard above let only signed-in users in
+        if flask.request.method == "GET":
+            return password_form(user)
+        form = flask.request.form
+        if not _csrf_ok(form):
+            return password_form(user, "The form expired: please try again.", 400)
+        directory = server.config["USER_DIRECTORY"]
+        if directory.authenticate(user.username, form.get("current_password", "")) is None:
+            audit.record_user("password_change_failed", user,
+                              detail={"reason": "wrong current password"})
+            return password_form(user, "The current password is wrong.", 403)
+        new = form.get("new_password", "")
+        if new != form.get("confirm_password", ""):
+            return password_form(user, "The two new passwords differ.", 400)
+        try:
+            users.set_password(directory.path, user.username, new)
+        except ValueError as problem:
+            audit.record_user("password_change_failed", user,
+                              detail={"reason": "password policy"})
+            return password_form(user, str(problem), 400)
+        audit.record_user("password_change", user)
+        return password_form(user, "Your password was changed.", 200, kind="success")

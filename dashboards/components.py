@@ -19,8 +19,8 @@ import flask
 import pandas as pd
 from dash import ALL, MATCH, ClientsideFunction, Input, Output, State, ctx, dcc, html, no_update
 
-from dashboards import catalogue, data, export, formatting, i18n, ids
-from dashboards.auth import current_scope
+from dashboards import audit, catalogue, data, export, formatting, i18n, ids
+from dashboards.auth import current_scope, current_user
 from dashboards.catalogue import KpiSpec
 from dashboards.settings import DashboardSettings
 
@@ -133,15 +133,20 @@ def _global_query(filters: data.Filters) -> dict[str, str]:
 
 
 def navbar(path: str, locale: str, query: Mapping[str, str], address: str) -> dbc.Navbar:
-    """Top menu whose links keep the global filters, the language switch, sign out."""
+    """Top menu whose links keep the global filters, the language switch, the password
+    change, sign out. A page registered with `admin_only=True` is listed for admins only
+    (the page itself refuses the others too)."""
     def with_query(target: str) -> str:
         return f"{target}?{urlencode(query)}" if query else target
 
+    user = current_user()
+    admin = user is not None and user.role == "admin"
     links = [dbc.NavLink(i18n.translate(page["name"], locale),
                          href=with_query(page["relative_path"]),
                          active=page["relative_path"] == path,
                          id=ids.nav_link(page["module"].split(".")[-1]))
-             for page in dash.page_registry.values() if page.get("nav", True)]
+             for page in dash.page_registry.values()
+             if page.get("nav", True) and (admin or not page.get("admin_only"))]
     switch = html.Div([
         html.A(code.upper(), href=f"/locale/{code}?{urlencode({'next': address})}",
                id=ids.locale_link(code), lang=code,
@@ -152,6 +157,11 @@ def navbar(path: str, locale: str, query: Mapping[str, str], address: str) -> db
         dbc.NavbarBrand(i18n.translate("Credit scoreboard", locale), href=with_query("/")),
         dbc.Nav(links, pills=True, className="me-auto"),
         switch,
+        # Who is signed in; a click changes the password (short: the menu fits 1440 px in
+        # French).
+        html.A(user.username if user else "", href="/account/password",
+               title=i18n.translate("Change your password", locale),
+               className="account-link small me-3", id="password-link"),
         html.A(i18n.translate("Sign out", locale), href="/logout",
                className="btn btn-sm btn-outline-light", id="logout-link"),
     ], fluid=True), color="dark", dark=True, className="mb-2 top-bar")
@@ -576,7 +586,8 @@ def download(key: str, file_format: str, source: Mapping | None, rows: list[dict
              column_defs: list[dict], column_state: list[dict] | None,
              filter_model: dict | None) -> dict:
     """The file a table's button sends: the whole selection when the table registered an
-    export, else the grid's rows; the grid's filter, sort and visible columns."""
+    export, else the grid's rows; the grid's filter, sort and visible columns. Each
+    export leaves an audit row: who, which table, format, filters, scope, rows."""
     current_scope()  # a download is a request like any other: logged-in users only
     locale = i18n.current_locale()
     if source and source.get("export") in EXPORTS:
@@ -585,6 +596,11 @@ def download(key: str, file_format: str, source: Mapping | None, rows: list[dict
         frame = pd.DataFrame.from_records(rows or [])
     frame = export.grid_view(frame, filter_model, column_state)
     columns = export_columns(column_defs, column_state)
+    audit.record_user(
+        "export", current_user(), target=key, file_format=file_format, row_count=len(frame),
+        filters={"query": dict((source or {}).get("query") or {}),
+                 "grid": filter_model or {}, "whole_selection": bool(
+                     source and source.get("export") in EXPORTS)})
     stamp = dt.date.today().isoformat()
     if file_format == "xlsx":
         return dcc.send_bytes(export.to_xlsx(frame, columns, key, locale),

@@ -1,10 +1,13 @@
-"""`credit-scoreboard users add|list`: manage the dashboard's users file.
+"""`credit-scoreboard users add|list|unlock`: manage the dashboard's users file.
 
     credit-scoreboard users add alice --role credit_manager --segments SME,Retail
     credit-scoreboard users list
+    credit-scoreboard users unlock alice [--address 10.0.0.7]
 
-The password is read from the terminal (or from stdin with --password-stdin), and only
-its werkzeug hash is written.
+The password is read from the terminal (or from stdin with --password-stdin), checked
+against the password policy (`check_password`: length, not the user name, not a common
+password) and only its werkzeug hash is written. `unlock` forgets a user name's failed
+sign-ins (dashboards/security.py) in the configured shared storage.
 """
 
 from __future__ import annotations
@@ -22,7 +25,9 @@ import yaml
 from werkzeug.security import generate_password_hash
 
 from dashboards.auth import ROLES, parse_users
-from dashboards.settings import LOCALES, default_users_file
+from dashboards.settings import LOCALES, default_users_file, load_settings
+
+MIN_PASSWORD_LENGTH = 12
 
 # The web app writes the file too (a user's language): one writer at a time per process.
 _write_lock = threading.Lock()
@@ -50,14 +55,37 @@ def _write(path: Path, document: dict) -> None:
     os.replace(temporary.name, path)
 
 
+def _common_passwords() -> frozenset[str]:
+    """The 30,000 most common passwords of leaked lists, as zxcvbn ships them."""
+    from zxcvbn.frequency_lists import FREQUENCY_LISTS
+
+    return frozenset(FREQUENCY_LISTS["passwords"])
+
+
+def check_password(username: str, password: str) -> None:
+    """The password policy of the users command and of the password change form:
+    ValueError saying what is wrong."""
+    if len(password) < MIN_PASSWORD_LENGTH:
+        raise ValueError(f"the password must have at least {MIN_PASSWORD_LENGTH} characters")
+    lowered = password.lower()
+    if username and username.lower() in lowered:
+        raise ValueError("the password must not contain the user name")
+    common = _common_passwords()
+    if lowered in common or lowered.rstrip("0123456789!?.") in common:
+        raise ValueError("the password is a common password: choose another")
+
+
 def add_user(path: Path, username: str, password: str, role: str,
              segments: list[str] = (), regions: list[str] = (),
-             collector_ids: list[str] = ()) -> None:
-    """Add or replace one user (its password stored hashed)."""
+             collector_ids: list[str] = (), check_policy: bool = False) -> None:
+    """Add or replace one user (its password stored hashed). The CLI and the password
+    form check the policy; programs that create users (tests, benches) may not."""
     if role not in ROLES:
         raise ValueError(f"role {role!r} is not one of {ROLES}")
     if not password:
         raise ValueError("the password is empty")
+    if check_policy:
+        check_password(username, password)
     entry: dict = {"username": username, "role": role,
                    "password_hash": generate_password_hash(password)}
     for key, values in (("segments", segments), ("regions", regions),
@@ -90,6 +118,19 @@ def set_locale(path: Path, username: str, locale: str) -> None:
         _write(path, document)
 
 
+def set_password(path: Path, username: str, password: str) -> None:
+    """A user's new password (the policy checked), the rest of their entry kept."""
+    check_password(username, password)
+    with _write_lock:
+        document = _read(path)
+        entries = [user for user in document.get("users") or []
+                   if user.get("username") == username]
+        if not entries:
+            raise ValueError(f"{path}: no user {username!r}")
+        entries[0]["password_hash"] = generate_password_hash(password)
+        _write(path, document)
+
+
 def ensure_demo_users(path: Path) -> None:
     """First start without a users file: create one with an `admin` user whose password
     comes from env CREDIT_SCOREBOARD_ADMIN_PASSWORD or is generated and printed once."""
@@ -119,6 +160,10 @@ def main(argv: list[str] | None = None) -> int:
     add.add_argument("--password-stdin", action="store_true",
                      help="read the password from the first line of stdin")
     commands.add_parser("list", help="list users, roles and restrictions")
+    unlock = commands.add_parser(
+        "unlock", help="forget a user name's failed sign-ins (the login lockout)")
+    unlock.add_argument("username")
+    unlock.add_argument("--address", help="also forget a client address's failed sign-ins")
     args = parser.parse_args(argv)
     path = args.file or default_users_file()
     try:
@@ -126,9 +171,11 @@ def main(argv: list[str] | None = None) -> int:
             password = (sys.stdin.readline().rstrip("\n") if args.password_stdin
                         else getpass.getpass(f"Password for {args.username}: "))
             add_user(path, args.username, password, args.role, _names(args.segments),
-                     _names(args.regions), _names(args.collectors))
+                     _names(args.regions), _names(args.collectors), check_policy=True)
             print(f"{path}: user {args.username!r} saved")
             return 0
+        if args.command == "unlock":
+            return _unlock(args.username, args.address)
         users = parse_users(path.read_text(encoding="utf-8"), path) if path.exists() else {}
         for user in users.values():
             limits = ", ".join(f"{key}={','.join(values)}" for key, values in (
@@ -140,6 +187,20 @@ def main(argv: list[str] | None = None) -> int:
     except (OSError, ValueError) as error:
         print(f"credit-scoreboard users: {error}", file=sys.stderr)
         return 1
+
+
+def _unlock(username: str, address: str | None) -> int:
+    from dashboards import security
+
+    settings = load_settings()
+    if settings.rate_limit_storage.startswith("memory"):
+        print("credit-scoreboard users: the login counters live in the dashboard's memory "
+              "(rate_limit_storage memory://): unlock with the button of the Audit page, or "
+              "restart the dashboard", file=sys.stderr)
+        return 1
+    security.unlock(settings, username, address)
+    print(f"unlocked {username!r}" + (f" and address {address}" if address else ""))
+    return 0
 
 
 if __name__ == "__main__":

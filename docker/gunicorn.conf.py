@@ -14,3 +14,6 @@ threads = int(os.environ.get("DASHBOARD_THREADS", "4"))
 timeout = int(os.environ.get("DASHBOARD_TIMEOUT_SECONDS", "120"))
 accesslog = "-"
 errorlog = "-"
+# The worker's pid on each line: which worker served a request (login throttling must hold
+# across workers: its counters live in Redis, tests/test_security_gunicorn.py).
+access_log_format = '%(h)s %(l)s %(u)s %(t)s "%(r)s" %(s)s %(b)s "%(f)s" "%(a)s" pid=%(p)s'

@@ -4,5 +4,6 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/bootstrap.sh
 scripts/install_browser.sh
+scripts/install_services.sh
 export DO_NOT_TRACK=1
 exec .venv/bin/python -m pytest "$@"

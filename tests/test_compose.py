@@ -184,6 +184,7 @@ def test_dashboard_is_served_by_gunicorn_from_the_wsgi_entry(tmp_path):
         "DASHBOARD_WORKERS": "1",
         "CREDIT_SCOREBOARD_WAREHOUSE": str(tmp_path / "credit.duckdb"),
         "CREDIT_SCOREBOARD_USERS": str(tmp_path / "users.yaml"),
+        "CREDIT_SCOREBOARD_AUDIT_DB": str(tmp_path / "audit" / "audit.sqlite"),
         "CREDIT_SCOREBOARD_SECRET_KEY": "test-only",
     }
     gunicorn = Path(sys.executable).parent / "gunicorn"

@@ -62,7 +62,8 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--host", default="127.0.0.1")
 
     users = commands.add_parser(
-        "users", add_help=False, help="manage dashboard users: users add NAME --role R | users list"
+        "users", add_help=False,
+        help="manage dashboard users: users add NAME --role R | users list | users unlock NAME"
     )
     users.add_argument("users_args", nargs=argparse.REMAINDER)
     return parser

@@ -69,12 +69,19 @@ def users_file(tmp_path_factory) -> Path:
     path = tmp_path_factory.mktemp("users") / "users.yaml"
     add_user(path, "cfo", PASSWORDS["cfo"], "cfo")
     add_user(path, "sme_manager", PASSWORDS["sme_manager"], "credit_manager", segments=["SME"])
+    add_user(path, "admin", PASSWORDS["admin"], "admin")
     return path
 
 
+# The login throttling of the served app: a short window, so that a test can wait for a
+# lockout to expire (tests/dashboard/test_security_http.py).
+LOGIN_LIMITS = "5 per 3 seconds"
+
+
 @pytest.fixture(scope="session")
-def live_server(dashboard_warehouse, users_file, monkeypatch_session):
-    """(base url, app) of the dashboard served by werkzeug on a free local port."""
+def live_server(dashboard_warehouse, users_file, monkeypatch_session, tmp_path_factory):
+    """(base url, app) of the dashboard served by werkzeug on a free local port, its
+    audit trail in a temporary folder."""
     from werkzeug.serving import make_server
 
     logging.getLogger("werkzeug").setLevel(logging.WARNING)  # no line per request
@@ -82,8 +89,10 @@ def live_server(dashboard_warehouse, users_file, monkeypatch_session):
     from dashboards.app import create_app
 
     monkeypatch_session.setenv("CREDIT_SCOREBOARD_SECRET_KEY", "test-secret-key")
-    app = create_app(dashboard_warehouse, users_file,
-                     DashboardSettings(version_check_seconds=1.0))
+    app = create_app(dashboard_warehouse, users_file, DashboardSettings(
+        version_check_seconds=1.0, login_limits=LOGIN_LIMITS,
+        login_limits_per_address="100 per 3 seconds",
+        audit_db=tmp_path_factory.mktemp("audit") / "audit.sqlite"))
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
@@ -126,8 +135,11 @@ def open_as(browser, live_server):
     contexts, errors = [], []
 
     def login(username: str, height: int = 1000):
+        # Playwright's string predicates (wait_for_function) run through eval, which the
+        # content security policy refuses: these contexts bypass it. The policy itself
+        # is checked without bypass in test_security_browser.py.
         context = browser.new_context(viewport={"width": 1440, "height": height},
-                                      accept_downloads=True)
+                                      accept_downloads=True, bypass_csp=True)
         contexts.append(context)
         page = context.new_page()
         page.on("pageerror", lambda error: errors.append(str(error)))

@@ -15,7 +15,8 @@ import duckdb
 
 ARTIFACTS = Path(__file__).resolve().parents[2] / "artifacts"
 SCREENSHOTS = ARTIFACTS / "screenshots"
-PASSWORDS = {"cfo": "cfo-password", "sme_manager": "sme-password"}
+PASSWORDS = {"cfo": "cfo-password", "sme_manager": "sme-password",
+             "admin": "admin-password"}
 
 
 class Session:

@@ -47,7 +47,7 @@ def test_xlsx_export_writes_text_never_formulas():
 
 def test_users_command_adds_hashed_users_and_lists_them(tmp_path, monkeypatch, capsys):
     path = tmp_path / "users.yaml"
-    monkeypatch.setattr("sys.stdin", io.StringIO("s3cret\n"))
+    monkeypatch.setattr("sys.stdin", io.StringIO("s3cret-ledger-lamp\n"))
     assert users.main(["--file", str(path), "add", "alice", "--role", "credit_manager",
                        "--segments", "SME, Retail", "--password-stdin"]) == 0
     assert "s3cret" not in path.read_text()
@@ -55,7 +55,7 @@ def test_users_command_adds_hashed_users_and_lists_them(tmp_path, monkeypatch, c
     assert "alice\tcredit_manager\tsegments=SME,Retail" in capsys.readouterr().out
     directory = UserDirectory(path)
     assert directory.authenticate("alice", "wrong") is None
-    alice = directory.authenticate("alice", "s3cret")
+    alice = directory.authenticate("alice", "s3cret-ledger-lamp")
     assert alice.scope.segments == ("SME", "Retail") and alice.scope.restricted
 
 

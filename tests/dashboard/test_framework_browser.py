@@ -126,6 +126,7 @@ def framework_app(framework_warehouse, tmp_path_factory):
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
     environment = {**os.environ, "CREDIT_SCOREBOARD_SECRET_KEY": "framework-test",
+                   "CREDIT_SCOREBOARD_AUDIT_DB": str(folder / "audit.sqlite"),
                    "PYTHONPATH": str(ROOT)}
     server = subprocess.Popen([sys.executable, "-c", SERVE, str(framework_warehouse),
                                str(users), str(pages), str(port)], cwd=folder, env=environment)
@@ -149,7 +150,7 @@ def framework_app(framework_warehouse, tmp_path_factory):
 def signed_in(browser, framework_app):
     """A page at 1440 px, signed in as the CFO; any JavaScript error fails the test."""
     context = browser.new_context(viewport={"width": 1440, "height": 900},
-                                  accept_downloads=True)
+                                  accept_downloads=True, bypass_csp=True)  # see conftest
     page = context.new_page()
     errors = []
     page.on("pageerror", lambda error: errors.append(str(error)))
