@@ -22,10 +22,11 @@ CALL_COLUMNS = ("call_time", "channel", "stage", "is_right_party_contact", "outc
 TABS = ("statement", "call-sheet", "disputes", "calls", "profile")
 # The open items with their latest e-invoicing status and their payment forecast at the
 # as-of date. So that they fit at 1440 px in French too, the document date, the days past
-# due (the aging bucket says them), the status's date (the call sheet tab shows it), the
+# due (the aging bucket says them), whether in dispute (the forecast's basis says it, the
+# disputes tab lists them), the status's date (the call sheet tab shows it), the
 # collector's flag (named in full above the items) and the forecast's reasons (long texts)
 # are behind the "Columns" chooser.
-OPEN_ITEM_COLUMNS = ("document_id", "due_date", "aging_bucket", "open_amount", "is_disputed",
+OPEN_ITEM_COLUMNS = ("document_id", "due_date", "aging_bucket", "open_amount",
                      "lifecycle_status_code", "expected_payment_date", "p_paid_30d",
                      "forecast_basis")
 HEADER_TILES = ("total_ar", "overdue_ar", "disputed_ar", "credit_limit", "credit_limit_use",
