@@ -15,8 +15,8 @@ means over the dates and, date by date, on at least two thirds of them:
 
 Two targets are not reached yet (docs/forecast.md, "What the backtest shows"): within 7
 days the model beats the best baseline by about 3 points, not 10 (an oracle that knows
-each customer's delay distribution, future included, gets 7); the week-1 bias is -1.6 %
-on the means (part payments before the settlement are forecast) but within 8 % on 17 of
+each customer's delay distribution, future included, gets 7); the week-1 bias is +1.2 %
+on the means (part payments before the settlement are forecast) but within 8 % on 18 of
 the 29 dates, not two thirds: the weekly cash of the first weeks is off by 5 to 10 % from
 date to date (the earliest dates, with the least history, by up to 23 %). For those two
 the test asserts what holds, that the model beats the best baseline on the means and on
