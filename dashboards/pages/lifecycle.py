@@ -234,8 +234,9 @@ def _coverage(page: Page) -> list:
     coverage["customer_href"] = [page.customer_href(c) for c in coverage["customer_id"]]
     return [
         html.H4(page.t("Coverage by customer"), className="mt-3"),
-        html.P(page.t("Invoices issued since the first status of the book, the share with "
-                      "statuses, and the optional statuses the customer's platform sends "
+        html.P(page.t("Invoices issued since the customer's first invoice with a status, "
+                      "the share with statuses, and the optional statuses the customer's "
+                      "platform sends "
                       "(approved, in dispute, payment transmitted...). Platform disputes not "
                       "in the dispute log: a data-quality warning."),
                className="text-muted small mb-1"),
